@@ -1,0 +1,1 @@
+"""Thin command-line experiments: each parses flags and calls keras_models."""

@@ -1,0 +1,17 @@
+"""keras_models: reproduce, audit and improve documented deep-learning experiments.
+
+Importing this package is cheap: TensorFlow and Keras are imported only by the
+modules that build or train models, so command-line tools can check their
+arguments (and fail fast) before paying the import cost.
+"""
+
+import os
+
+# Keras runs on TensorFlow here; keep TensorFlow's C++ start-up chatter off the console.
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from keras_models.errors import UserError  # noqa: E402
+
+__all__ = ["UserError"]
+__version__ = "0.1.0"

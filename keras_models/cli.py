@@ -1,0 +1,104 @@
+"""Shared command-line plumbing: one-line errors, common flags, flag validators.
+
+Nothing here imports TensorFlow, so argument errors are reported in well under a
+second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Callable
+
+from keras_models.errors import UserError
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are `UserError`s (one line, exit status 2)."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        raise UserError(f"{message} (see `{self.prog} --help`)")
+
+
+def main(entry: Callable[[list[str] | None], object], argv: list[str] | None = None) -> None:
+    """Run `entry(argv)`; a `UserError` becomes one line on stderr and exit status 2."""
+    try:
+        entry(argv)
+    except UserError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def fractions(text: str) -> tuple[float, float, float]:
+    """Parse 'TRAIN,VAL,TEST' fractions that are positive and sum to 1."""
+    try:
+        parts = tuple(float(p) for p in text.split(","))
+    except ValueError:
+        parts = ()
+    if len(parts) != 3 or min(parts) <= 0 or abs(sum(parts) - 1.0) > 1e-6:
+        raise argparse.ArgumentTypeError(
+            f"expected three positive fractions TRAIN,VAL,TEST summing to 1 (e.g. 0.7,0.15,0.15), got {text!r}"
+        )
+    return parts  # type: ignore[return-value]
+
+
+def add_run_flags(parser: argparse.ArgumentParser, *, epochs: int, batch_size: int) -> None:
+    """Flags every training experiment shares (see `keras_models.runner.RunOptions`)."""
+    group = parser.add_argument_group("run")
+    group.add_argument("--epochs", type=positive_int, default=epochs, help=f"training epochs (default {epochs})")
+    group.add_argument("--batch-size", type=positive_int, default=batch_size, help=f"batch size (default {batch_size})")
+    group.add_argument("--seed", type=non_negative_int, default=42, help="random seed (default 42)")
+    group.add_argument(
+        "--patience", type=non_negative_int, default=0,
+        help="early-stopping patience in epochs on the validation loss; 0 turns early stopping off (default)",
+    )
+    group.add_argument("--runs-dir", type=Path, default=Path("runs"), help="root of the run folders (default runs/)")
+    group.add_argument("--run-id", default=None, help="name of the run folder (default: a new time-stamped name)")
+    group.add_argument("--resume", type=Path, default=None, metavar="RUN_DIR",
+                       help="continue an interrupted run from its folder (its config.json gives every other flag)")
+    group.add_argument("--jit-compile", action="store_true", help="compile with XLA (slower on CPU; off by default)")
+    group.add_argument("--no-tensorboard", action="store_true", help="do not write TensorBoard logs")
+
+
+def resume_args(args: argparse.Namespace, experiment: str) -> argparse.Namespace:
+    """For `--resume RUN_DIR`, return the arguments recorded in the run's config.json.
+
+    Raises `UserError` if the folder is not an interrupted run of `experiment`.
+    """
+    from keras_models.rundir import RunDir
+
+    run = RunDir.open_for_resume(args.resume, experiment)
+    recorded = json.loads(run.config_path.read_text())["args"]
+    restored = argparse.Namespace(**recorded)
+    for key, value in vars(restored).items():
+        if key in ("runs_dir", "csv", "labels") and value is not None:
+            setattr(restored, key, Path(value))
+    restored.resume = run.path
+    return restored
+
+
+def args_to_config(args: argparse.Namespace) -> dict:
+    """JSON-ready copy of the parsed arguments (paths become strings)."""
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}

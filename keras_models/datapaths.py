@@ -1,0 +1,121 @@
+"""Find a data file: explicit flag, then $KERAS_MODELS_DATA, then the data/ cache,
+then a download with a pinned sha256.
+
+Every data set is addressed by a path relative to a data root laid out like
+`shared/data` (e.g. ``nab/data/realTweets/Twitter_volume_AAPL.csv``):
+
+1. an explicit path (a command-line flag) wins and must exist;
+2. ``$KERAS_MODELS_DATA/<relpath>`` if that variable is set and the file is there;
+3. ``<cache>/<relpath>``, the download cache (``$KERAS_MODELS_CACHE``, default ``./data``);
+4. a download of a pinned URL into the cache, accepted only if its sha256 matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from keras_models.errors import UserError
+
+DATA_ENV = "KERAS_MODELS_DATA"
+CACHE_ENV = "KERAS_MODELS_CACHE"
+DOWNLOAD_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class Remote:
+    """Where a file can be downloaded from, and the sha256 it must have."""
+
+    url: str
+    sha256: str
+
+
+def data_root() -> Path | None:
+    """The local copy named by $KERAS_MODELS_DATA, if set."""
+    value = os.environ.get(DATA_ENV)
+    return Path(value).expanduser() if value else None
+
+
+def cache_root() -> Path:
+    """The download cache: $KERAS_MODELS_CACHE, else ./data."""
+    return Path(os.environ.get(CACHE_ENV, "data")).expanduser()
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def resolve(relpath: str, *, explicit: Path | None = None, remote: Remote | None = None,
+            flag: str = "a path flag") -> Path:
+    """Return a local path for `relpath`, downloading it if needed.
+
+    Raises `UserError` naming every place looked at and the fix.
+    """
+    if explicit is not None:
+        explicit = Path(explicit).expanduser()
+        if not explicit.is_file():
+            raise UserError(f"file not found: {explicit}; check the path given to {flag}")
+        return explicit
+
+    tried = []
+    root = data_root()
+    if root is not None:
+        candidate = root / relpath
+        if candidate.is_file():
+            return candidate
+        tried.append(f"${DATA_ENV}/{relpath} ({candidate})")
+    else:
+        tried.append(f"${DATA_ENV} (unset)")
+
+    cached = cache_root() / relpath
+    if cached.is_file():
+        return cached
+    tried.append(f"the cache {cached}")
+
+    if remote is None:
+        raise UserError(
+            f"{relpath} not found in {', '.join(tried)} and it has no pinned download; "
+            f"set {DATA_ENV} to a folder laid out like shared/data or pass {flag}"
+        )
+    try:
+        return download(remote, cached)
+    except OSError as err:
+        reason = getattr(err, "reason", err)
+        raise UserError(
+            f"{relpath} not found in {', '.join(tried)} and its download from {remote.url} failed ({reason}); "
+            f"set {DATA_ENV} to a folder laid out like shared/data or pass {flag}"
+        ) from None
+
+
+def download(remote: Remote, target: Path) -> Path:
+    """Download `remote` to `target`, keeping it only if its sha256 matches the pin."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    print(f"downloading {remote.url} -> {target}")
+    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, suffix=".part") as tmp:
+        tmp_path = Path(tmp.name)
+        try:
+            with urllib.request.urlopen(remote.url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+                shutil.copyfileobj(response, tmp)
+        except BaseException:
+            tmp.close()
+            tmp_path.unlink(missing_ok=True)
+            raise
+    digest = sha256_of(tmp_path)
+    if digest != remote.sha256:
+        tmp_path.unlink()
+        raise UserError(
+            f"download of {remote.url} has sha256 {digest}, expected {remote.sha256}: "
+            "the file changed upstream or the transfer broke; nothing was kept, try again or use a local copy"
+        )
+    os.replace(tmp_path, target)
+    return target

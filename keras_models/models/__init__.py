@@ -1,0 +1,1 @@
+"""Model builders. Each is registered by name in `keras_models.registry`."""

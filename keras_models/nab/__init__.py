@@ -1,0 +1,1 @@
+"""Numenta Anomaly Benchmark: data, windows, thresholds, window scoring, plots."""

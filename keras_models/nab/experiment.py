@@ -1,0 +1,141 @@
+"""The NAB autoencoder experiment: one `runner.Job` per version, detection and scoring.
+
+Every version reads windows of shape (batch, window, 1) scaled to [0, 1] and is
+trained to reconstruct them (Adam, MSE). A window's reconstruction error is its MSE;
+a window whose error exceeds the threshold (computed on training errors) flags the
+point it ends on.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+import numpy as np
+
+from keras_models import registry, runner
+from keras_models.cli import args_to_config
+from keras_models.nab import plots, scoring
+from keras_models.nab.data import Series
+from keras_models.nab.thresholds import Threshold
+from keras_models.nab.windows import WindowedSeries
+
+EXPERIMENT = "nab_autoencoder"
+VERSIONS = ("base", "v1", "v2", "v3")
+
+
+@dataclass
+class Detector:
+    """Everything the evaluation step needs besides the model."""
+
+    series: Series
+    windowed: WindowedSeries
+    labels: list[scoring.Segment] | None
+    threshold: Threshold
+    batch_size: int
+
+    def errors(self, model, part: str) -> np.ndarray:
+        """Reconstruction MSE of each window of `part`: shape (m,)."""
+        x = self.windowed.windows(part)
+        reconstruction = model.predict(x, batch_size=1024, verbose=0)
+        return np.mean((x - reconstruction) ** 2, axis=(1, 2))
+
+    def evaluate(self, model, run) -> dict:
+        """Threshold, anomalies, window scores and the two result plots (a `Job.evaluate` hook)."""
+        stamps = self.series.timestamps
+        train_errors = self.errors(model, "train")
+        threshold = self.threshold.value(train_errors)
+
+        test_errors = self.errors(model, "test")
+        test_ends = self.windowed.window_ends("test")
+        test_rows = test_ends[test_errors > threshold]
+        all_errors = self.errors(model, "all")
+        all_rows = self.windowed.window_ends("all")[all_errors > threshold]
+
+        test_start, test_stop = self.windowed.bounds["test"]
+        title = f"{model.name} on {self.series.name}"
+        plots.plot_errors(stamps[test_ends], test_errors, threshold, run.plot("test_error_threshold"),
+                          f"{title}: test reconstruction error vs threshold ({self.threshold})")
+        plots.plot_anomalies(self.series.frame.iloc[test_start:test_stop], test_rows - test_start,
+                             run.plot("test_anomalies"), f"{title}: anomalies in the test split")
+        plots.plot_anomalies(self.series.frame, all_rows, run.plot("series_anomalies"),
+                             f"{title}: anomalies over the whole series", windows=self.labels,
+                             test_start=stamps[test_start])
+
+        metrics = {
+            "threshold": {"rule": str(self.threshold), "value": threshold},
+            "test_anomalies": {"count": int(len(test_rows)),
+                               "timestamps": [str(stamps[r]) for r in test_rows]},
+            "series_anomalies": {"count": int(len(all_rows)),
+                                 "timestamps": [str(stamps[r]) for r in all_rows]},
+        }
+        if self.labels is None:
+            metrics["window_scores"] = None
+            metrics["window_scores_note"] = "no NAB labels for this series (pass --labels to score)"
+            return metrics
+        flags = np.zeros(len(stamps), dtype=bool)
+        flags[all_rows] = True
+        test_windows = scoring.windows_within(self.labels, stamps[test_start], stamps[test_stop - 1])
+        metrics["window_scores"] = {
+            "whole_series": scoring.overlap_segment_scores(self.labels, scoring.flagged_segments(flags, stamps)),
+            "test_split": scoring.overlap_segment_scores(
+                test_windows, scoring.flagged_segments(flags[test_start:test_stop], stamps[test_start:test_stop])),
+        }
+        return metrics
+
+
+def make_job(args: argparse.Namespace, version: str, detector: Detector, run_id: str | None) -> runner.Job:
+    """The runner job that trains version `version` on the detector's windows."""
+    windowed = detector.windowed
+    splits = {part: runner.Split(windowed.windows(part), windowed.windows(part)) for part in ("train", "val", "test")}
+    config = {
+        "args": {**args_to_config(args), "version": version, "run_id": run_id},
+        "model": f"nab_{version}",
+        "data": {
+            "series": detector.series.name,
+            "path": str(detector.series.path),
+            "rows": int(len(windowed.scaled)),
+            "split_rows": windowed.bounds,
+            "windows": {part: int(len(s.x)) for part, s in splits.items()},
+            "labelled_windows": None if detector.labels is None else [[str(a), str(b)] for a, b in detector.labels],
+        },
+    }
+
+    def compile_kwargs() -> dict:
+        import keras
+
+        return {"optimizer": keras.optimizers.Adam(), "loss": "mse"}
+
+    return runner.Job(
+        experiment=EXPERIMENT,
+        model_name=f"nab_{version}",
+        config=config,
+        build_model=lambda: registry.build(f"nab_{version}", window=windowed.window),
+        compile_kwargs=compile_kwargs,
+        options=runner.RunOptions.from_args(args, run_id=run_id),
+        evaluate=detector.evaluate,
+        tag=f"{version}-s{args.seed}",
+        **splits,
+    )
+
+
+def comparison_row(version: str, metrics: dict) -> dict:
+    """One row of the versions table."""
+    scores = metrics.get("window_scores") or {}
+    whole, test = scores.get("whole_series") or {}, scores.get("test_split") or {}
+    return {
+        "version": version,
+        "params": metrics["params"]["trainable"],
+        "epochs": metrics["epochs_run"],
+        "train_loss": metrics["train"]["loss"],
+        "val_loss": metrics["val"]["loss"],
+        "test_loss": metrics["test"]["loss"],
+        "threshold": metrics["threshold"]["value"],
+        "test_anomalies": metrics["test_anomalies"]["count"],
+        "series_anomalies": metrics["series_anomalies"]["count"],
+        "window_f1": whole.get("f1"),
+        "window_tp/fp/fn": f"{whole['tp']}/{whole['fp']}/{whole['fn']}" if whole else None,
+        "test_window_f1": test.get("f1") if test.get("windows") else None,
+        "wall_s": metrics["wall_seconds_this_session"],
+        "run": metrics["run_id"],
+    }

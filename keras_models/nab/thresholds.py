@@ -1,0 +1,49 @@
+"""Anomaly thresholds on reconstruction errors, chosen by a short text spec.
+
+* ``max-train``: the largest training error (the keras-io example's rule);
+* ``percentile:P``: the P-th percentile of training errors, 0 < P <= 100;
+* ``mean-std:K``: mean + K standard deviations of training errors, K >= 0 (Orion's style).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from keras_models.errors import UserError
+
+SPEC_HELP = "max-train, percentile:P (0 < P <= 100) or mean-std:K (K >= 0)"
+
+
+@dataclass(frozen=True)
+class Threshold:
+    kind: str
+    param: float | None = None
+
+    @classmethod
+    def parse(cls, spec: str) -> "Threshold":
+        kind, _, text = spec.partition(":")
+        if kind == "max-train" and not text:
+            return cls("max-train")
+        if kind in ("percentile", "mean-std") and text:
+            try:
+                param = float(text)
+            except ValueError:
+                param = float("nan")
+            valid = 0 < param <= 100 if kind == "percentile" else param >= 0
+            if valid:
+                return cls(kind, param)
+        raise UserError(f"malformed --threshold {spec!r}: use {SPEC_HELP}")
+
+    def __str__(self) -> str:
+        return self.kind if self.param is None else f"{self.kind}:{self.param:g}"
+
+    def value(self, train_errors: np.ndarray) -> float:
+        """The threshold for training errors of shape (m,)."""
+        errors = np.asarray(train_errors, dtype=np.float64)
+        if self.kind == "max-train":
+            return float(errors.max())
+        if self.kind == "percentile":
+            return float(np.percentile(errors, self.param))
+        return float(errors.mean() + self.param * errors.std())
