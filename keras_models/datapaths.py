@@ -7,7 +7,8 @@ Every data set is addressed by a path relative to a data root laid out like
 1. an explicit path (a command-line flag) wins and must exist;
 2. ``$KERAS_MODELS_DATA/<relpath>`` if that variable is set and the file is there;
 3. ``<cache>/<relpath>``, the download cache (``$KERAS_MODELS_CACHE``, default ``./data``);
-4. a download of a pinned URL into the cache, accepted only if its sha256 matches.
+4. a download of a pinned URL into the cache, accepted only if its sha256 matches
+   (skipped when $KERAS_MODELS_OFFLINE is set).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from keras_models.errors import UserError
 
 DATA_ENV = "KERAS_MODELS_DATA"
 CACHE_ENV = "KERAS_MODELS_CACHE"
+OFFLINE_ENV = "KERAS_MODELS_OFFLINE"  # set to 1 to never download (the test suite does)
 DOWNLOAD_TIMEOUT_S = 30
 
 
@@ -85,6 +87,11 @@ def resolve(relpath: str, *, explicit: Path | None = None, remote: Remote | None
     if remote is None:
         raise UserError(
             f"{relpath} not found in {', '.join(tried)} and it has no pinned download; "
+            f"set {DATA_ENV} to a folder laid out like shared/data or pass {flag}"
+        )
+    if os.environ.get(OFFLINE_ENV):
+        raise UserError(
+            f"{relpath} not found in {', '.join(tried)} and downloads are off (${OFFLINE_ENV} is set); "
             f"set {DATA_ENV} to a folder laid out like shared/data or pass {flag}"
         )
     try:

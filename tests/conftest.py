@@ -1,0 +1,69 @@
+"""Shared fixtures: synthetic series, the real-data folder (or a clear skip), CLI runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+# No test may use the network: data comes from synthetic files or ../shared/data.
+os.environ["KERAS_MODELS_OFFLINE"] = "1"
+
+
+def shared_data_dir() -> Path:
+    """$KERAS_MODELS_DATA, else ../shared/data beside the repository."""
+    return Path(os.environ.get("KERAS_MODELS_DATA") or REPO.parent / "shared" / "data")
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The real data folder; the test is skipped (with the reason) when it is absent."""
+    root = shared_data_dir()
+    if not (root / "nab").is_dir():
+        pytest.skip(f"real data not found at {root}: set KERAS_MODELS_DATA to a folder laid out like shared/data")
+    return root
+
+
+def write_series(path: Path, n: int = 600, spikes: tuple[int, ...] = (450, 520), seed: int = 0) -> Path:
+    """A synthetic 5-minute `timestamp,value` series: a daily-ish cycle, noise and spikes."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    values = 50 + 20 * np.sin(2 * np.pi * t / 48) + rng.normal(0, 2, n)
+    values[list(spikes)] += 400
+    stamps = pd.date_range("2015-03-01 00:00:00", periods=n, freq="5min")
+    pd.DataFrame({"timestamp": stamps.strftime("%Y-%m-%d %H:%M:%S"), "value": values.round(2)}).to_csv(path, index=False)
+    return path
+
+
+def write_windows(path: Path, series_file: str, windows: list[tuple[str, str]]) -> Path:
+    """A combined_windows.json with `windows` for the series file name `series_file`."""
+    path.write_text(json.dumps({f"synthetic/{series_file}": [list(w) for w in windows]}))
+    return path
+
+
+@pytest.fixture
+def series_csv(tmp_path) -> Path:
+    return write_series(tmp_path / "synthetic_series.csv")
+
+
+def run_cli(module: str, *args: str, cwd: Path, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run `python -m module args` in `cwd` with no real data visible unless `env` gives it."""
+    full_env = {k: v for k, v in os.environ.items() if k != "KERAS_MODELS_DATA"}
+    full_env.update({"PYTHONPATH": str(REPO), "KERAS_MODELS_CACHE": str(cwd / "cache"), "PYTHONUNBUFFERED": "1"})
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", module, *map(str, args)], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def tree(root: Path) -> dict[str, tuple[int, int]]:
+    """{relative path: (size, mtime_ns)} of every file under root."""
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(root.rglob("*")) if p.is_file()}

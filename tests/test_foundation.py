@@ -1,0 +1,136 @@
+"""Registry, run folders, data-path resolution and the parameter audit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from keras_models import datapaths, registry
+from keras_models.errors import UserError
+from keras_models.rundir import RunDir, check_new_run
+
+
+def test_registry_lookup_and_unknown_name():
+    assert {"part1_autoencoder", "nab_base", "nab_v1", "nab_v2", "nab_v3"} <= set(registry.names())
+    assert registry.names("nab") == ["nab_base", "nab_v1", "nab_v2", "nab_v3"]
+    with pytest.raises(UserError, match="unknown model 'nab_v9'; known models: part1_autoencoder"):
+        registry.get("nab_v9")
+
+
+def test_every_builder_module_is_importable():
+    import importlib
+
+    for spec in registry.MODELS.values():
+        module, func = spec.builder.split(":")
+        assert callable(getattr(importlib.import_module(module), func)), spec.name
+
+
+def test_run_folders_are_never_reused(tmp_path):
+    first = RunDir.create(tmp_path, "exp", tag="x")
+    second = RunDir.create(tmp_path, "exp", tag="x")
+    assert first.path != second.path and first.path.parent == second.path.parent
+    named = RunDir.create(tmp_path, "exp", run_id="mine")
+    with pytest.raises(UserError, match="already exists"):
+        RunDir.create(tmp_path, "exp", run_id="mine")
+    with pytest.raises(UserError, match="already exists"):
+        check_new_run(tmp_path, "exp", "mine")
+    assert named.path.is_dir()
+
+
+@pytest.mark.parametrize("run_id", ["../escape", "a/b", "", "with space"])
+def test_bad_run_ids(tmp_path, run_id):
+    with pytest.raises(UserError, match="bad --run-id"):
+        check_new_run(tmp_path, "exp", run_id)
+
+
+def test_resume_checks(tmp_path):
+    run = RunDir.create(tmp_path, "exp")
+    with pytest.raises(UserError, match="no config.json"):
+        RunDir.open_for_resume(run.path, "exp")
+    run.write_json("config.json", {"experiment": "other"})
+    with pytest.raises(UserError, match="belongs to experiment 'other'"):
+        RunDir.open_for_resume(run.path, "exp")
+    run.write_json("config.json", {"experiment": "exp"})
+    assert RunDir.open_for_resume(run.path, "exp") == run
+    run.write_json("metrics.json", {})
+    with pytest.raises(UserError, match="already finished"):
+        RunDir.open_for_resume(run.path, "exp")
+
+
+def test_write_json_handles_numpy(tmp_path):
+    import numpy as np
+
+    run = RunDir.create(tmp_path, "exp")
+    run.write_json("m.json", {"a": np.float32(1.5), "b": np.arange(2)})
+    assert json.loads((run.path / "m.json").read_text()) == {"a": 1.5, "b": [0, 1]}
+
+
+@pytest.fixture
+def data_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_MODELS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("KERAS_MODELS_DATA", raising=False)
+    return tmp_path
+
+
+def test_resolution_order(data_env, monkeypatch):
+    rel = "nab/data/x/y.csv"
+    cached = data_env / "cache" / rel
+    cached.parent.mkdir(parents=True)
+    cached.write_text("cache")
+    assert datapaths.resolve(rel) == cached
+    local = data_env / "local" / rel
+    local.parent.mkdir(parents=True)
+    local.write_text("local")
+    monkeypatch.setenv("KERAS_MODELS_DATA", str(data_env / "local"))
+    assert datapaths.resolve(rel) == local
+    assert datapaths.resolve(rel, explicit=cached) == cached
+    with pytest.raises(UserError, match="file not found: .*check the path given to --csv"):
+        datapaths.resolve(rel, explicit=data_env / "missing.csv", flag="--csv")
+
+
+def _remote_file(tmp_path, text: bytes, digest: str | None = None) -> datapaths.Remote:
+    source = tmp_path / "origin.csv"
+    source.write_bytes(text)
+    return datapaths.Remote(source.as_uri(), digest or hashlib.sha256(text).hexdigest())
+
+
+def test_download_is_checked_and_cached(data_env, monkeypatch):
+    monkeypatch.delenv("KERAS_MODELS_OFFLINE")
+    remote = _remote_file(data_env, b"timestamp,value\n")
+    path = datapaths.resolve("nab/z.csv", remote=remote)
+    assert path == data_env / "cache" / "nab" / "z.csv" and path.read_bytes() == b"timestamp,value\n"
+
+
+def test_download_with_wrong_hash_keeps_nothing(data_env, monkeypatch):
+    monkeypatch.delenv("KERAS_MODELS_OFFLINE")
+    remote = _remote_file(data_env, b"changed upstream", digest="0" * 64)
+    with pytest.raises(UserError, match="expected 0000"):
+        datapaths.resolve("nab/z.csv", remote=remote)
+    assert not any((data_env / "cache" / "nab").iterdir())
+
+
+def test_offline_and_missing_names_the_fix(data_env):
+    with pytest.raises(UserError, match="downloads are off.*KERAS_MODELS_DATA"):
+        datapaths.resolve("nab/z.csv", remote=datapaths.Remote("file:///nowhere", "0" * 64))
+    with pytest.raises(UserError, match="no pinned download"):
+        datapaths.resolve("nab/z.csv")
+
+
+def test_pinned_hashes_match_the_local_copy(shared_data):
+    from keras_models.nab.data import NAB_SHA256
+
+    for rel, digest in NAB_SHA256.items():
+        assert datapaths.sha256_of(shared_data / "nab" / rel) == digest, rel
+
+
+def test_audit_numbers():
+    from keras_models import audit
+
+    rows = {row.name: row for row in audit.audit(["part1_autoencoder", "nab_base", "nab_v1", "nab_v2", "nab_v3"])}
+    assert {n: r.trainable for n, r in rows.items()} == {
+        "part1_autoencoder": 1_058_824, "nab_base": 588, "nab_v1": 1_356, "nab_v2": 1_356, "nab_v3": 4_193}
+    assert rows["part1_autoencoder"].documented == 1_057_824 and rows["part1_autoencoder"].difference == 1_000
+    assert "1,000 biases" in rows["part1_autoencoder"].note
+    assert all(rows[n].difference == 0 for n in registry.names("nab"))
