@@ -35,9 +35,10 @@ def build_parser() -> cli.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.resume is not None:
-        args = cli.resume_args(args, EXPERIMENT)
+        args = cli.resume_args(parser, args, EXPERIMENT)
     threshold = thresholds.Threshold.parse(args.threshold)
     versions = VERSIONS if args.version == "all" else (args.version,)
     run_ids = {v: (f"{args.run_id}-{v}" if args.run_id and len(versions) > 1 else args.run_id) for v in versions}

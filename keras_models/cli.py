@@ -63,15 +63,15 @@ def fractions(text: str) -> tuple[float, float, float]:
     return parts  # type: ignore[return-value]
 
 
-def add_run_flags(parser: argparse.ArgumentParser, *, epochs: int, batch_size: int) -> None:
+def add_run_flags(parser: argparse.ArgumentParser, *, epochs: int, batch_size: int, patience: int = 0) -> None:
     """Flags every training experiment shares (see `keras_models.runner.RunOptions`)."""
     group = parser.add_argument_group("run")
     group.add_argument("--epochs", type=positive_int, default=epochs, help=f"training epochs (default {epochs})")
     group.add_argument("--batch-size", type=positive_int, default=batch_size, help=f"batch size (default {batch_size})")
     group.add_argument("--seed", type=non_negative_int, default=42, help="random seed (default 42)")
     group.add_argument(
-        "--patience", type=non_negative_int, default=0,
-        help="early-stopping patience in epochs on the validation loss; 0 turns early stopping off (default)",
+        "--patience", type=non_negative_int, default=patience,
+        help=f"early-stopping patience in epochs on the validation loss; 0 turns it off (default {patience})",
     )
     group.add_argument("--runs-dir", type=Path, default=Path("runs"), help="root of the run folders (default runs/)")
     group.add_argument("--run-id", default=None, help="name of the run folder (default: a new time-stamped name)")
@@ -81,19 +81,20 @@ def add_run_flags(parser: argparse.ArgumentParser, *, epochs: int, batch_size: i
     group.add_argument("--no-tensorboard", action="store_true", help="do not write TensorBoard logs")
 
 
-def resume_args(args: argparse.Namespace, experiment: str) -> argparse.Namespace:
-    """For `--resume RUN_DIR`, return the arguments recorded in the run's config.json.
+def resume_args(parser: argparse.ArgumentParser, args: argparse.Namespace, experiment: str) -> argparse.Namespace:
+    """For `--resume RUN_DIR`, return the arguments recorded in the run's config.json
+    (values of `type=Path` flags become paths again).
 
     Raises `UserError` if the folder is not an interrupted run of `experiment`.
     """
     from keras_models.rundir import RunDir
 
     run = RunDir.open_for_resume(args.resume, experiment)
-    recorded = json.loads(run.config_path.read_text())["args"]
-    restored = argparse.Namespace(**recorded)
-    for key, value in vars(restored).items():
-        if key in ("runs_dir", "csv", "labels") and value is not None:
-            setattr(restored, key, Path(value))
+    restored = argparse.Namespace(**json.loads(run.config_path.read_text())["args"])
+    for action in parser._actions:
+        value = getattr(restored, action.dest, None)
+        if action.type is Path and value is not None:
+            setattr(restored, action.dest, Path(value))
     restored.resume = run.path
     return restored
 
