@@ -1,0 +1,95 @@
+"""Basic residual blocks (He et al. 2016) for 1D and 2D feature maps, channels last.
+
+``conv3x3 -> BN -> ReLU -> conv3x3 -> BN``, plus the input (through a 1x1
+convolution only when the channel counts differ), then ReLU: the course's PyTorch
+``ResNetBlock2D``. BatchNorm defaults are PyTorch's (``eps=1e-5``,
+``momentum=0.1``, i.e. Keras ``momentum=0.9``), so ported weights give the same
+outputs.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+
+class _ResNetBlock(layers.Layer):
+    """A basic residual block over `rank` spatial dimensions (the shared code).
+
+    Args:
+        filters: output channels.
+        kernel_size: size of both convolutions (stride 1, "same" padding).
+        epsilon: BatchNormalization epsilon (PyTorch's 1e-5).
+        momentum: BatchNormalization moving-average momentum (Keras convention:
+            0.9 here is PyTorch's ``momentum=0.1``).
+    """
+
+    rank: int  # set by the subclasses
+
+    def __init__(self, filters: int, kernel_size: int = 3, epsilon: float = 1e-5,
+                 momentum: float = 0.9, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.epsilon = epsilon
+        self.momentum = momentum
+        conv = layers.Conv1D if self.rank == 1 else layers.Conv2D
+        self.conv1 = conv(filters, kernel_size, padding="same", name="conv1")
+        self.bn1 = layers.BatchNormalization(epsilon=epsilon, momentum=momentum, name="bn1")
+        self.conv2 = conv(filters, kernel_size, padding="same", name="conv2")
+        self.bn2 = layers.BatchNormalization(epsilon=epsilon, momentum=momentum, name="bn2")
+        self.projection = None  # a 1x1 convolution, made in build() if channels change
+        self._conv = conv
+
+    def build(self, input_shape):
+        if input_shape[-1] != self.filters:
+            self.projection = self._conv(self.filters, 1, name="projection")
+            self.projection.build(input_shape)
+        output_shape = self.compute_output_shape(input_shape)
+        self.conv1.build(input_shape)
+        self.bn1.build(output_shape)
+        self.conv2.build(output_shape)
+        self.bn2.build(output_shape)
+
+    def call(self, inputs, training=None):
+        x = self.conv1(inputs)
+        x = keras.ops.relu(self.bn1(x, training=training))
+        x = self.bn2(self.conv2(x), training=training)
+        shortcut = inputs if self.projection is None else self.projection(inputs)
+        return keras.ops.relu(x + shortcut)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.filters)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "epsilon": self.epsilon,
+            "momentum": self.momentum,
+        }
+
+
+@keras.saving.register_keras_serializable(package="keras_models")
+class ResNetBlock1D(_ResNetBlock):
+    """Basic residual block on sequences.
+
+    Input shape: ``(batch, steps, channels)``; output shape: ``(batch, steps, filters)``.
+    Sub-layers (for weight porting): ``conv1, bn1, conv2, bn2`` and ``projection``
+    (None when ``channels == filters``).
+    """
+
+    rank = 1
+
+
+@keras.saving.register_keras_serializable(package="keras_models")
+class ResNetBlock2D(_ResNetBlock):
+    """Basic residual block on images (PyTorch ``ResNetBlock2D`` of the course code).
+
+    Input shape: ``(batch, height, width, channels)``; output shape:
+    ``(batch, height, width, filters)``. Sub-layers (for weight porting):
+    ``conv1, bn1, conv2, bn2`` and ``projection`` (None when ``channels == filters``).
+    """
+
+    rank = 2

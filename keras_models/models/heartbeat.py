@@ -1,0 +1,211 @@
+"""Heartbeat classifiers of report 000 (MIT-BIH beats, 5 AAMI classes; SPEC §1).
+
+Ports of the report's PyTorch models, layer for layer (their PyTorch references
+are in `keras_models.torch_refs.heartbeat`), and two 1D baselines:
+
+==========================  =============  ==================================
+builder                     input          from
+==========================  =============  ==================================
+`cnn2d_resnet`              (16, 12, 1)    report: CNN2DResNet (ported)
+`transformer2d_resnet`      (16, 12, 1)    report: Transformer2DResNet (ported)
+`attention_gru`             (192, 1)       report: AttentionGRU (ported)
+`cnn1d_resnet`              (192, 1)       baseline: 1D analogue of cnn2d_resnet
+`gru1d`                     (192, 1)       baseline: attention_gru without attention
+==========================  =============  ==================================
+
+A beat is 187 samples padded to 192: ``(192, 1)`` for the 1D models, reshaped
+row-major to ``(16, 12, 1)`` for the 2D ones. Every model returns logits of shape
+``(batch, num_classes)``: train with
+``SparseCategoricalCrossentropy(from_logits=True)``.
+
+Layers follow PyTorch's defaults wherever they change outputs: BatchNorm
+``epsilon=1e-5, momentum=0.9`` (PyTorch's 0.1), LayerNorm ``epsilon=1e-5``, GRU
+``reset_after=True``, and PyTorch-style padding for strided convolutions.
+
+Recurrent models: on a GPU, Keras runs GRUs with cuDNN kernels by default, and a
+SavedModel exported from such a model holds cuDNN-only ops that a CPU server
+cannot run (keras-team/keras#18504). Export `without_cudnn(model)` instead
+(building with ``use_cudnn=False`` is not enough once the model is saved and
+reloaded: Keras does not save that setting).
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from keras_models.layers import PositionalEncoding, ResNetBlock1D, ResNetBlock2D, TransformerBlock
+
+NORM_EPSILON = 1e-5  # PyTorch's BatchNorm and LayerNorm default
+BN_MOMENTUM = 0.9  # = PyTorch's momentum=0.1 (Keras weights the old value)
+
+
+def _cnn_resnet(name: str, input_shape: tuple, num_classes: int, hidden: int, num_blocks: int) -> keras.Model:
+    """Conv -> ReLU -> BN -> ResNet blocks -> MaxPool(2) -> Flatten -> Dense -> ReLU -> Dense,
+    in 1D or 2D according to ``len(input_shape)``.
+
+    The feature map is flattened in channels-first order (`Permute` first), as
+    PyTorch's ``nn.Flatten`` flattens NCHW: a PyTorch ``Linear`` kernel then ports
+    with a plain transpose.
+    """
+    rank = len(input_shape) - 1
+    conv, pool, block = {
+        1: (layers.Conv1D, layers.MaxPooling1D, ResNetBlock1D),
+        2: (layers.Conv2D, layers.MaxPooling2D, ResNetBlock2D),
+    }[rank]
+    inputs = keras.Input(shape=input_shape, name="beat")
+    x = conv(hidden, 3, padding="same", activation="relu", name="stem_conv")(inputs)
+    x = layers.BatchNormalization(epsilon=NORM_EPSILON, momentum=BN_MOMENTUM, name="stem_bn")(x)
+    for i in range(1, num_blocks + 1):
+        x = block(hidden, name=f"resnet_block_{i}")(x)
+    x = pool(2, name="pool")(x)
+    channels_first = (rank + 1, *range(1, rank + 1))  # (3, 1, 2) in 2D, (2, 1) in 1D
+    x = layers.Permute(channels_first, name="to_channels_first")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(hidden, activation="relu", name="dense")(x)
+    outputs = layers.Dense(num_classes, name="logits")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def cnn2d_resnet(input_shape: tuple = (16, 12, 1), num_classes: int = 5, hidden: int = 128,
+                 num_blocks: int = 1) -> keras.Model:
+    """CNN2DResNet: the report's best model.
+
+    ``(batch, 16, 12, 1)`` -> Conv2D(hidden, 3x3, same) -> ReLU -> BatchNorm ->
+    `ResNetBlock2D` x num_blocks -> MaxPool(2) ``(batch, 8, 6, hidden)`` ->
+    Flatten (channels first, 6,144) -> Dense(hidden) -> ReLU -> Dense(num_classes)
+    -> logits ``(batch, num_classes)``.
+
+    Defaults: 1,084,421 trainable parameters, plus 768 BatchNorm moving statistics.
+    """
+    return _cnn_resnet("cnn2d_resnet", input_shape, num_classes, hidden, num_blocks)
+
+
+def cnn1d_resnet(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: int = 128,
+                 num_blocks: int = 1) -> keras.Model:
+    """1D CNN baseline: `cnn2d_resnet` with 1D convolutions on the padded beat.
+
+    ``(batch, 192, 1)`` -> Conv1D(hidden, 3, same) -> ReLU -> BatchNorm ->
+    `ResNetBlock1D` x num_blocks -> MaxPool(2) ``(batch, 96, hidden)`` -> Flatten
+    (channels first, 12,288) -> Dense(hidden) -> ReLU -> Dense(num_classes) -> logits.
+
+    Defaults: 1,673,477 trainable parameters, plus 768 BatchNorm moving statistics.
+    """
+    return _cnn_resnet("cnn1d_resnet", input_shape, num_classes, hidden, num_blocks)
+
+
+def transformer2d_resnet(input_shape: tuple = (16, 12, 1), num_classes: int = 5, hidden: int = 128,
+                         num_heads: int = 8, num_blocks: int = 1, dropout: float = 0.2,
+                         head: str = "linear") -> keras.Model:
+    """Transformer2DResNet: a strided convolution makes 2D patches into tokens.
+
+    ``(batch, 16, 12, 1)`` -> Conv2D(hidden, 3x3, stride 2, padding 1)
+    ``(batch, 8, 6, hidden)`` -> `ResNetBlock2D` -> tokens ``(batch, 48, hidden)``
+    (row-major, as PyTorch's ``flatten(2).transpose(1, 2)``) -> `PositionalEncoding`
+    -> Dropout -> `TransformerBlock` x num_blocks -> mean over tokens
+    ``(batch, hidden)`` -> head -> logits ``(batch, num_classes)``.
+
+    Args:
+        dropout: rate of the embedding dropout, the attention-weight dropout and
+            the head's dropout.
+        head: ``"linear"``, the report's Dropout -> Dense(num_classes); or
+            ``"mlp"``, the course code's Dense(hidden // 2) -> ReLU -> Dropout ->
+            Dense(num_classes).
+
+    Defaults: 397,189 trainable parameters (405,125 with ``head="mlp"``), plus 512
+    BatchNorm moving statistics.
+    """
+    if head not in ("linear", "mlp"):
+        raise ValueError(f"head must be 'linear' or 'mlp', got {head!r}")
+    inputs = keras.Input(shape=input_shape, name="beat")
+    # PyTorch pads 1 on every side; Keras "same" would pad only bottom/right here.
+    x = layers.ZeroPadding2D(1, name="stem_pad")(inputs)
+    x = layers.Conv2D(hidden, 3, strides=2, name="stem_conv")(x)
+    x = ResNetBlock2D(hidden, name="resnet_block")(x)
+    x = layers.Reshape((-1, hidden), name="tokens")(x)
+    x = PositionalEncoding(name="positional_encoding")(x)
+    x = layers.Dropout(dropout, name="embedding_dropout")(x)
+    for i in range(1, num_blocks + 1):
+        x = TransformerBlock(num_heads, dropout=dropout, name=f"transformer_block_{i}")(x)
+    x = layers.GlobalAveragePooling1D(name="mean_pool")(x)
+    if head == "mlp":
+        x = layers.Dense(hidden // 2, activation="relu", name="head_dense")(x)
+    x = layers.Dropout(dropout, name="head_dropout")(x)
+    outputs = layers.Dense(num_classes, name="logits")(x)
+    return keras.Model(inputs, outputs, name="transformer2d_resnet")
+
+
+def _stacked_gru(x, hidden: int, num_layers: int, dropout: float, use_cudnn):
+    """PyTorch's ``nn.GRU(num_layers=n, dropout=p, batch_first=True)``: n GRU layers
+    returning sequences, with Dropout(p) on the outputs of all but the last.
+    Layers ``gru_1 .. gru_n``; ``(batch, steps, features)`` -> ``(batch, steps, hidden)``.
+    """
+    for i in range(1, num_layers + 1):
+        x = layers.GRU(hidden, return_sequences=True, reset_after=True, use_cudnn=use_cudnn, name=f"gru_{i}")(x)
+        if i < num_layers:
+            x = layers.Dropout(dropout, name=f"gru_dropout_{i}")(x)
+    return x
+
+
+def attention_gru(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: int = 128,
+                  num_layers: int = 5, num_heads: int = 4, dropout: float = 0.2,
+                  use_cudnn: bool | str = "auto") -> keras.Model:
+    """AttentionGRU: stacked GRU, then self-attention over its outputs.
+
+    ``(batch, 192, 1)`` -> GRU(hidden) x num_layers (Dropout between layers)
+    ``(batch, 192, hidden)`` -> LayerNorm -> MultiHeadAttention(num_heads,
+    self-attention, dropout on the weights) -> LayerNorm -> last time step
+    ``(batch, hidden)`` -> Dense(num_classes) -> logits ``(batch, num_classes)``.
+
+    There is no residual connection around the attention: the report and SPEC name
+    none.
+
+    Args:
+        use_cudnn: passed to every `keras.layers.GRU` ("auto": cuDNN on a GPU).
+
+    Defaults: 513,797 parameters (GRU 446,592, attention 66,048, LayerNorms 512,
+    head 645).
+    """
+    inputs = keras.Input(shape=input_shape, name="beat")
+    x = _stacked_gru(inputs, hidden, num_layers, dropout, use_cudnn)
+    x = layers.LayerNormalization(epsilon=NORM_EPSILON, name="gru_norm")(x)
+    x = layers.MultiHeadAttention(num_heads, key_dim=hidden // num_heads, dropout=dropout, name="attention")(x, x)
+    x = layers.LayerNormalization(epsilon=NORM_EPSILON, name="attention_norm")(x)
+    outputs = layers.Dense(num_classes, name="logits")(x[:, -1, :])
+    return keras.Model(inputs, outputs, name="attention_gru")
+
+
+def gru1d(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: int = 128, num_layers: int = 5,
+          dropout: float = 0.2, use_cudnn: bool | str = "auto") -> keras.Model:
+    """GRU baseline (the course's ``GRU``): `attention_gru` without norms and attention.
+
+    ``(batch, 192, 1)`` -> GRU(hidden) x num_layers (Dropout between layers) ->
+    last time step ``(batch, hidden)`` -> Dense(num_classes) -> logits.
+
+    Defaults: 447,237 parameters.
+    """
+    inputs = keras.Input(shape=input_shape, name="beat")
+    x = _stacked_gru(inputs, hidden, num_layers, dropout, use_cudnn)
+    outputs = layers.Dense(num_classes, name="logits")(x[:, -1, :])
+    return keras.Model(inputs, outputs, name="gru1d")
+
+
+def without_cudnn(model: keras.Model) -> keras.Model:
+    """A copy of `model`, same weights, whose recurrent layers never use cuDNN kernels.
+
+    Export this copy from a GPU machine so that the SavedModel runs on CPU
+    (keras-team/keras#18504). Models without recurrent layers come back as a copy.
+    Needed even for models built with ``use_cudnn=False`` once saved and reloaded:
+    Keras 3.15's ``GRU.get_config()`` leaves ``use_cudnn`` out, so a reloaded
+    ``.keras`` model is back to ``"auto"``.
+    """
+
+    def clone(layer):
+        config = layer.get_config()
+        if hasattr(layer, "use_cudnn"):  # GRU, LSTM
+            config["use_cudnn"] = False
+        return layer.__class__.from_config(config)
+
+    copy = keras.models.clone_model(model, clone_function=clone)
+    copy.set_weights(model.get_weights())
+    return copy
