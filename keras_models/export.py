@@ -2,7 +2,9 @@
 
 * ``model.keras``: the native Keras format, reloaded with `keras.saving.load_model`.
 * ``saved_model/``: `model.export()` (TensorFlow SavedModel, endpoint ``serve``),
-  reloaded with `tf.saved_model.load` as a CPU-only serving machine would.
+  reloaded with `tf.saved_model.load` as a CPU-only serving machine would. Recurrent
+  layers are exported without cuDNN kernels (`without_cudnn`), so an export made on a
+  GPU runs on a CPU too (keras-team/keras#18504).
 """
 
 from __future__ import annotations
@@ -28,6 +30,27 @@ def save_and_verify(model, path: Path, sample, atol: float = 1e-6) -> float:
     return diff
 
 
+def without_cudnn(model):
+    """A copy of `model`, same weights, whose recurrent layers never use cuDNN kernels.
+
+    Needed even for models built with ``use_cudnn=False`` once saved and reloaded:
+    Keras 3.15's ``GRU.get_config()`` leaves ``use_cudnn`` out, so a reloaded
+    ``.keras`` model is back to ``"auto"``. Models without recurrent layers come back
+    as a plain copy.
+    """
+    import keras
+
+    def clone(layer):
+        config = layer.get_config()
+        if hasattr(layer, "use_cudnn"):  # GRU, LSTM
+            config["use_cudnn"] = False
+        return layer.__class__.from_config(config)
+
+    copy = keras.models.clone_model(model, clone_function=clone)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
 def export_and_verify(model, directory: Path, sample, atol: float = 1e-6) -> float:
     """`model.export(directory)`, reload with `tf.saved_model.load`, and return the max
     |difference| between the reloaded ``serve`` endpoint and the model on `sample`.
@@ -37,7 +60,7 @@ def export_and_verify(model, directory: Path, sample, atol: float = 1e-6) -> flo
     """
     import tensorflow as tf
 
-    model.export(str(directory), format="tf_saved_model", verbose=False)
+    without_cudnn(model).export(str(directory), format="tf_saved_model", verbose=False)
     reloaded = tf.saved_model.load(str(directory))
     served = reloaded.serve(tf.constant(sample))
     diff = _max_abs_diff(model.predict(sample, verbose=0), served)

@@ -24,9 +24,11 @@ class ModelSpec:
         name: registry name (the `--model`/`--version` value).
         builder: ``"package.module:function"`` returning a `keras.Model`.
         family: experiment family ("nab", "autoencoder", ...).
-        documented_params: the parameter count the source report gives (None if it gives none).
+        documented_params: the trainable parameter count the source gives (None if it gives none).
         source: where the documented architecture and number come from.
         note: what the audit should say about a difference.
+        input_shape: shape of one input with the default hyper-parameters (no batch axis),
+            for example batches in tests and benchmarks.
     """
 
     name: str
@@ -35,6 +37,7 @@ class ModelSpec:
     documented_params: int | None
     source: str
     note: str = ""
+    input_shape: tuple = ()
 
     def build(self, **kwargs):
         module_name, func_name = self.builder.split(":")
@@ -42,6 +45,8 @@ class ModelSpec:
 
 
 _AE = "keras_models.models.autoencoders"
+_HB = "keras_models.models.heartbeat"
+_BN_NOTE = "trainable count; Keras' total adds 768 BatchNorm moving statistics (PyTorch buffers)"
 
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
@@ -50,11 +55,25 @@ MODELS: dict[str, ModelSpec] = {
             "part1_autoencoder", f"{_AE}:part1_autoencoder", "autoencoder", 1_057_824,
             "report 003, Part I",
             "the report left out the output layer's 1,000 biases (512x1000 instead of 512x1000+1000)",
+            input_shape=(1000,),
         ),
-        ModelSpec("nab_base", f"{_AE}:nab_base", "nab", 588, "report 003, Part II (base)"),
-        ModelSpec("nab_v1", f"{_AE}:nab_v1", "nab", 1_356, "report 003, Part II (version 1)"),
-        ModelSpec("nab_v2", f"{_AE}:nab_v2", "nab", 1_356, "report 003, Part II (version 2)"),
-        ModelSpec("nab_v3", f"{_AE}:nab_v3", "nab", 4_193, "report 003, Part II (version 3, LSTM)"),
+        ModelSpec("nab_base", f"{_AE}:nab_base", "nab", 588, "report 003, Part II (base)", input_shape=(30, 1)),
+        ModelSpec("nab_v1", f"{_AE}:nab_v1", "nab", 1_356, "report 003, Part II (version 1)", input_shape=(30, 1)),
+        ModelSpec("nab_v2", f"{_AE}:nab_v2", "nab", 1_356, "report 003, Part II (version 2)", input_shape=(30, 1)),
+        ModelSpec("nab_v3", f"{_AE}:nab_v3", "nab", 4_193, "report 003, Part II (version 3, LSTM)",
+                  input_shape=(30, 1)),
+        ModelSpec("cnn2d_resnet", f"{_HB}:cnn2d_resnet", "heartbeat", 1_084_421,
+                  "report 000, CNN2DResNet; SPEC §1 (checked with torch)", _BN_NOTE, input_shape=(16, 12, 1)),
+        ModelSpec("transformer2d_resnet", f"{_HB}:transformer2d_resnet", "heartbeat", None,
+                  "report 000, Transformer2DResNet", "no documented count; equals the PyTorch reference's "
+                  "(397,189 with 1 block, 8 heads, linear head; +512 BatchNorm statistics)", input_shape=(16, 12, 1)),
+        ModelSpec("attention_gru", f"{_HB}:attention_gru", "heartbeat", 513_797,
+                  "report 000, AttentionGRU; SPEC §1 (checked with torch)",
+                  "GRU 446,592 + MHA 66,048 + 2 LayerNorms 512 + head 645", input_shape=(192, 1)),
+        ModelSpec("cnn1d_resnet", f"{_HB}:cnn1d_resnet", "heartbeat", None, "SPEC §1, 1D baseline",
+                  "no documented count: cnn2d_resnet with 1D convolutions", input_shape=(192, 1)),
+        ModelSpec("gru1d", f"{_HB}:gru1d", "heartbeat", None, "SPEC §1, 1D baseline",
+                  "no documented count: attention_gru without norms or attention", input_shape=(192, 1)),
     ]
 }
 

@@ -182,6 +182,17 @@ def _download_mitdb(target: Path, tried: list[str], fix: str) -> Path:
 # ----------------------------------------------------------------------------- records
 
 
+def check_records(folder: Path, records: Sequence[str]) -> None:
+    """`UserError` naming the first record of `records` with a file missing from `folder`."""
+    for name in records:
+        for suffix in (".hea", ".dat", ".atr"):
+            if not (Path(folder) / f"{name}{suffix}").is_file():
+                raise UserError(
+                    f"MIT-BIH record {name}: {name}{suffix} not found in {folder}; put the whole record "
+                    f"({name}.hea, {name}.dat, {name}.atr) there, e.g. wfdb.dl_database('mitdb', '{folder}')"
+                )
+
+
 def read_record(folder: Path, name: str, lead: int = 0, fs: int = BEAT_FS) -> RawRecord:
     """Read lead `lead` of record `name`, resample it to `fs` Hz, and keep its beat annotations.
 
@@ -191,12 +202,7 @@ def read_record(folder: Path, name: str, lead: int = 0, fs: int = BEAT_FS) -> Ra
     import wfdb
 
     folder = Path(folder)
-    for suffix in (".hea", ".dat", ".atr"):
-        if not (folder / f"{name}{suffix}").is_file():
-            raise UserError(
-                f"MIT-BIH record {name}: {name}{suffix} not found in {folder}; put the whole record "
-                f"({name}.hea, {name}.dat, {name}.atr) there, e.g. wfdb.dl_database('mitdb', '{folder}')"
-            )
+    check_records(folder, [name])
     base = str(folder / name)
     try:
         header = wfdb.rdheader(base)
@@ -402,6 +408,7 @@ def build_beats(folder: Path, records: Sequence[str] = MITDB_RECORDS, variant: s
     """Extract the beats of `records` in `folder`, in record order then time order (no cache)."""
     check_variant(variant)
     records = record_names(records)
+    check_records(folder, records)  # before the progress bar: fail fast, on one line
     parts, totals = [], {}
     for name in tqdm(records, desc=f"mitdb beats ({variant})", unit="record", disable=not progress):
         beatset, stats = extract_record(read_record(folder, name, params.lead, params.fs), variant, params)

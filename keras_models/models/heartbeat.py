@@ -24,7 +24,7 @@ Layers follow PyTorch's defaults wherever they change outputs: BatchNorm
 
 Recurrent models: on a GPU, Keras runs GRUs with cuDNN kernels by default, and a
 SavedModel exported from such a model holds cuDNN-only ops that a CPU server
-cannot run (keras-team/keras#18504). Export `without_cudnn(model)` instead
+cannot run (keras-team/keras#18504). `keras_models.export` exports `without_cudnn(model)`
 (building with ``use_cudnn=False`` is not enough once the model is saved and
 reloaded: Keras does not save that setting).
 """
@@ -189,23 +189,3 @@ def gru1d(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: int = 128
     outputs = layers.Dense(num_classes, name="logits")(x[:, -1, :])
     return keras.Model(inputs, outputs, name="gru1d")
 
-
-def without_cudnn(model: keras.Model) -> keras.Model:
-    """A copy of `model`, same weights, whose recurrent layers never use cuDNN kernels.
-
-    Export this copy from a GPU machine so that the SavedModel runs on CPU
-    (keras-team/keras#18504). Models without recurrent layers come back as a copy.
-    Needed even for models built with ``use_cudnn=False`` once saved and reloaded:
-    Keras 3.15's ``GRU.get_config()`` leaves ``use_cudnn`` out, so a reloaded
-    ``.keras`` model is back to ``"auto"``.
-    """
-
-    def clone(layer):
-        config = layer.get_config()
-        if hasattr(layer, "use_cudnn"):  # GRU, LSTM
-            config["use_cudnn"] = False
-        return layer.__class__.from_config(config)
-
-    copy = keras.models.clone_model(model, clone_function=clone)
-    copy.set_weights(model.get_weights())
-    return copy
