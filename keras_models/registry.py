@@ -83,12 +83,13 @@ def names(family: str | None = None) -> list[str]:
     return [n for n, s in MODELS.items() if family is None or s.family == family]
 
 
-def get(name: str) -> ModelSpec:
-    """The spec registered as `name`; `UserError` listing the known names otherwise."""
-    try:
-        return MODELS[name]
-    except KeyError:
-        raise UserError(f"unknown model {name!r}; known models: {', '.join(MODELS)}") from None
+def get(name: str, family: str | None = None) -> ModelSpec:
+    """The spec registered as `name` (in `family`, if given); `UserError` listing the
+    known names otherwise."""
+    known = names(family)
+    if name not in known:
+        raise UserError(f"unknown model {name!r}; known models: {', '.join(known)}")
+    return MODELS[name]
 
 
 def build(name: str, **kwargs):

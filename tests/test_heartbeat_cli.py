@@ -35,7 +35,7 @@ BAD_INPUTS = {
     "wrong number of columns": (_wrong_columns, "columns"),
     "label outside 0-4": (lambda p: ["--train-file", write_kaggle(p / "train.csv", label=7),
                                      "--test-file", write_kaggle(p / "test.csv")], "label 7"),
-    "unknown model": (lambda p: ["--model", "resnet9000"], "unknown --model 'resnet9000'"),
+    "unknown model": (lambda p: ["--model", "resnet9000"], "unknown model 'resnet9000'; known models: cnn2d_resnet"),
     "unknown balance": (lambda p: ["--balance", "undersample"], "unknown --balance 'undersample'"),
     "unknown split": (lambda p: ["--split", "diagonal"], "unknown split 'diagonal'"),
     "train file without test file": (lambda p: ["--train-file", write_kaggle(p / "train.csv")], "both --train-file"),
