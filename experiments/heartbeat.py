@@ -30,10 +30,7 @@ def build_parser() -> cli.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.resume is not None:
-        args = cli.resume_args(parser, args, EXPERIMENT)
+    args = cli.parse_args(build_parser(), argv, EXPERIMENT)
     registry.get(args.model, family="heartbeat")
     data.check_data_args(args)
     if args.resume is None:

@@ -35,10 +35,7 @@ def build_parser() -> cli.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.resume is not None:
-        args = cli.resume_args(parser, args, EXPERIMENT)
+    args = cli.parse_args(build_parser(), argv, EXPERIMENT)
     threshold = thresholds.Threshold.parse(args.threshold)
     versions = VERSIONS if args.version == "all" else (args.version,)
     run_ids = {v: (f"{args.run_id}-{v}" if args.run_id and len(versions) > 1 else args.run_id) for v in versions}

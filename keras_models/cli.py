@@ -46,19 +46,27 @@ def int_at_least(minimum: int, what: str) -> Callable[[str], int]:
     return parse
 
 
-def positive_float(text: str) -> float:
-    """An argparse `type` for a finite number > 0 (a learning rate, a weight decay)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
+def float_in(low: float, high: float, what: str, *, include_low: bool = True) -> Callable[[str], float]:
+    """An argparse `type` accepting numbers in [low, high) (in (low, high) without
+    `include_low`); `what` names them in errors."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not ((low <= value if include_low else low < value) and value < high):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+
+    return parse
 
 
 positive_int = int_at_least(1, "a positive integer")
 non_negative_int = int_at_least(0, "an integer >= 0")
+#: a finite number > 0 (a learning rate, a weight decay)
+positive_float = float_in(0.0, float("inf"), "a positive number", include_low=False)
+non_negative_float = float_in(0.0, float("inf"), "a number >= 0")
 
 
 def fractions(text: str) -> tuple[float, float, float]:
@@ -74,11 +82,57 @@ def fractions(text: str) -> tuple[float, float, float]:
     return parts  # type: ignore[return-value]
 
 
-def add_run_flags(parser: argparse.ArgumentParser, *, epochs: int, batch_size: int, patience: int = 0) -> None:
-    """Flags every training experiment shares (see `keras_models.runner.RunOptions`)."""
+def model_arg(text: str) -> tuple[str | None, str, object]:
+    """An argparse `type` for a builder hyper-parameter ``[MODEL:]KEY=VALUE``.
+
+    VALUE is read as JSON (``8``, ``0.1``, ``true``, ``[32, 64]``) and otherwise kept as
+    a string. Returns (MODEL or None, KEY, value).
+    """
+    target, sep, value = text.partition("=")
+    model, _, key = target.rpartition(":")
+    if not sep or not key.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected [MODEL:]KEY=VALUE (e.g. patch_size=4), got {text!r}")
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = value
+    return model or None, key, parsed
+
+
+def model_kwargs(items: list, models: list[str]) -> dict[str, dict]:
+    """Group `model_arg` values by model: {model: {key: value}} for every model in `models`.
+
+    A value without a MODEL prefix is allowed only when one model is trained.
+    """
+    kwargs: dict[str, dict] = {m: {} for m in models}
+    for model, key, value in items or []:
+        if model is None:
+            if len(models) != 1:
+                raise UserError(f"--model-arg {key}=...: say which model it is for (MODEL:{key}=...) "
+                                f"when training {', '.join(models)}")
+            model = models[0]
+        if model not in kwargs:
+            raise UserError(f"--model-arg {model}:{key}=...: {model!r} is not trained here ({', '.join(models)})")
+        kwargs[model][key] = value
+    return kwargs
+
+
+def add_run_flags(parser: argparse.ArgumentParser, *, epochs: int | None, batch_size: int | None,
+                  patience: int = 0) -> None:
+    """Flags every training experiment shares (see `keras_models.runner.RunOptions`).
+
+    `epochs` or `batch_size` None: the flag defaults to None and the experiment picks
+    the value (e.g. from a per-model training recipe).
+    """
     group = parser.add_argument_group("run")
-    group.add_argument("--epochs", type=positive_int, default=epochs, help=f"training epochs (default {epochs})")
-    group.add_argument("--batch-size", type=positive_int, default=batch_size, help=f"batch size (default {batch_size})")
+
+    def default(value) -> str:
+        return "set by the experiment" if value is None else str(value)
+
+    group.add_argument("--epochs", type=positive_int, default=epochs,
+                       help=f"training epochs (default {default(epochs)})")
+    group.add_argument("--batch-size", type=positive_int, default=batch_size,
+                       help=f"batch size (default {default(batch_size)})")
     group.add_argument("--seed", type=non_negative_int, default=42, help="random seed (default 42)")
     group.add_argument(
         "--patience", type=non_negative_int, default=patience,
@@ -108,6 +162,13 @@ def resume_args(parser: argparse.ArgumentParser, args: argparse.Namespace, exper
             setattr(restored, action.dest, Path(value))
     restored.resume = run.path
     return restored
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None, experiment: str) -> argparse.Namespace:
+    """Parse `argv`; for `--resume RUN_DIR`, the arguments recorded in that run instead
+    (see `resume_args`)."""
+    args = parser.parse_args(argv)
+    return resume_args(parser, args, experiment) if args.resume is not None else args
 
 
 def args_to_config(args: argparse.Namespace) -> dict:

@@ -69,20 +69,10 @@ def resolve(relpath: str, *, explicit: Path | None = None, remote: Remote | None
             raise UserError(f"file not found: {explicit}; check the path given to {flag}")
         return explicit
 
-    tried = []
-    root = data_root()
-    if root is not None:
-        candidate = root / relpath
-        if candidate.is_file():
-            return candidate
-        tried.append(f"${DATA_ENV}/{relpath} ({candidate})")
-    else:
-        tried.append(f"${DATA_ENV} (unset)")
-
+    found, tried = _look_up(relpath, Path.is_file)
+    if found is not None:
+        return found
     cached = cache_root() / relpath
-    if cached.is_file():
-        return cached
-    tried.append(f"the cache {cached}")
 
     if remote is None:
         raise UserError(
@@ -102,6 +92,45 @@ def resolve(relpath: str, *, explicit: Path | None = None, remote: Remote | None
             f"{relpath} not found in {', '.join(tried)} and its download from {remote.url} failed ({reason}); "
             f"set {DATA_ENV} to a folder laid out like shared/data or pass {flag}"
         ) from None
+
+
+def _look_up(relpath: str, exists) -> tuple[Path | None, list[str]]:
+    """The first of $KERAS_MODELS_DATA/<relpath> and <cache>/<relpath> for which
+    `exists(path)` holds, and a description of the places tried."""
+    tried = []
+    root = data_root()
+    if root is not None:
+        candidate = root / relpath
+        if exists(candidate):
+            return candidate, tried
+        tried.append(f"${DATA_ENV}/{relpath} ({candidate})")
+    else:
+        tried.append(f"${DATA_ENV} (unset)")
+    cached = cache_root() / relpath
+    if exists(cached):
+        return cached, tried
+    tried.append(f"the cache {cached}")
+    return None, tried
+
+
+def resolve_dir(relpath: str, *, explicit: Path | None = None, flag: str = "a folder flag") -> Path:
+    """Return a local folder for `relpath`: `explicit` (must be a folder), else
+    ``$KERAS_MODELS_DATA/<relpath>``, else ``<cache>/<relpath>``. Folders are never downloaded.
+
+    Raises `UserError` naming every place looked at and the fix.
+    """
+    if explicit is not None:
+        explicit = Path(explicit).expanduser()
+        if not explicit.exists():
+            raise UserError(f"folder not found: {explicit}; check the path given to {flag}")
+        if not explicit.is_dir():
+            raise UserError(f"{explicit} is a file, not a folder; give {flag} a folder")
+        return explicit
+    found, tried = _look_up(relpath, Path.is_dir)
+    if found is None:
+        raise UserError(f"{relpath} not found in {', '.join(tried)}; "
+                        f"set {DATA_ENV} to a folder laid out like shared/data or pass {flag}")
+    return found
 
 
 def download(remote: Remote, target: Path) -> Path:

@@ -10,8 +10,10 @@ returns an uncompiled `keras.Model`.
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
+import ast
+import importlib.util
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from keras_models.errors import UserError
 
@@ -29,6 +31,8 @@ class ModelSpec:
         note: what the audit should say about a difference.
         input_shape: shape of one input with the default hyper-parameters (no batch axis),
             for example batches in tests and benchmarks.
+        test_kwargs: hyper-parameters of a small model of the same architecture and input
+            shape, built by the registry-driven tests (export round trips) to keep them fast.
     """
 
     name: str
@@ -38,14 +42,31 @@ class ModelSpec:
     source: str
     note: str = ""
     input_shape: tuple = ()
+    test_kwargs: dict = field(default_factory=dict)
 
     def build(self, **kwargs):
         module_name, func_name = self.builder.split(":")
         return getattr(importlib.import_module(module_name), func_name)(**kwargs)
 
+    def parameter_names(self) -> list[str]:
+        """The builder's parameter names, read from its source without importing it (no Keras)."""
+        module_name, func_name = self.builder.split(":")
+        tree = ast.parse(Path(importlib.util.find_spec(module_name).origin).read_text())
+        func = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == func_name)
+        return [a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs]
+
+    def check_kwargs(self, kwargs: dict) -> None:
+        """`UserError` unless the builder takes these keyword arguments."""
+        known = self.parameter_names()
+        unknown = sorted(set(kwargs) - set(known))
+        if unknown:
+            raise UserError(f"{self.name} has no hyper-parameter {', '.join(map(repr, unknown))}; "
+                            f"it takes: {', '.join(known)}")
+
 
 _AE = "keras_models.models.autoencoders"
 _HB = "keras_models.models.heartbeat"
+_IM = "keras_models.models.images"
 _BN_NOTE = "trainable count; Keras' total adds 768 BatchNorm moving statistics (PyTorch buffers)"
 
 MODELS: dict[str, ModelSpec] = {
@@ -74,6 +95,22 @@ MODELS: dict[str, ModelSpec] = {
                   "no documented count: cnn2d_resnet with 1D convolutions", input_shape=(192, 1)),
         ModelSpec("gru1d", f"{_HB}:gru1d", "heartbeat", None, "SPEC §1, 1D baseline",
                   "no documented count: attention_gru without norms or attention", input_shape=(192, 1)),
+        ModelSpec("vit", f"{_IM}:vit", "images", None, "report 003, Bonus (ViT); SPEC §4",
+                  "the report gives no count; ViT with shifted patches and locality self-attention "
+                  "(Lee et al. 2021), patch 8, d 128, 4 heads, 6 layers", input_shape=(64, 64, 3),
+                  test_kwargs=dict(patch_size=16, projection_dim=8, num_heads=2, transformer_layers=1,
+                                   mlp_head_units=(8,))),
+        ModelSpec("efficientnet_b0", f"{_IM}:efficientnet_b0", "images", 4_053_414,
+                  "report 003, Bonus (EfficientNet); SPEC §6",
+                  "SPEC §6 gives Keras' total count: 4,011,391 trainable + 42,023 non-trainable "
+                  "(BatchNorm and input Normalization statistics) = 4,053,414", input_shape=(64, 64, 3)),
+        ModelSpec("vgg", f"{_IM}:vgg", "images", None, "report 003, Bonus (VGG, 91.83 % test accuracy)",
+                  "the report gives no count; VGG-16 layout with BatchNorm, 512-wide dense layers; "
+                  "+8,448 BatchNorm statistics", input_shape=(64, 64, 3),
+                  test_kwargs=dict(widths=(4, 4, 8, 8, 8), dense_units=(8, 8))),
+        ModelSpec("resnet", f"{_IM}:resnet", "images", None, "report 003, Bonus (ResNet, 90.14 % test accuracy)",
+                  "the report gives no count; ResNet-18 layout, 3x3/2 stem; +7,808 BatchNorm statistics",
+                  input_shape=(64, 64, 3), test_kwargs=dict(widths=(4, 8, 8, 8))),
     ]
 }
 

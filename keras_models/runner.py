@@ -3,11 +3,13 @@
 An experiment describes its work as a `Job` (data splits, a model builder, compile
 arguments, an optional task-specific evaluation) and calls `run(job)`, which:
 
-1. creates the run folder (or reopens it for `--resume`) and writes config.json;
-2. seeds everything (`keras.utils.set_random_seed`) and turns on deterministic ops;
-3. builds and compiles the model, then fits it with CSVLogger, BackupAndRestore,
-   ModelCheckpoint, TensorBoard and (if `patience > 0`) EarlyStopping;
-4. evaluates the loss and compiled metrics on train, validation and test;
+1. seeds everything (`keras.utils.set_random_seed`) and turns on deterministic ops;
+2. builds and compiles the model (so a model that cannot be built leaves no run folder);
+3. creates the run folder (or reopens it for `--resume`) and writes config.json, then fits
+   the model with CSVLogger, BackupAndRestore, ModelCheckpoint, TensorBoard and (if
+   `patience > 0`) EarlyStopping;
+4. evaluates the loss and compiled metrics on train (`Job.train_eval` if given),
+   validation and test;
 5. plots every history metric, then lets the job add its own metrics and plots;
 6. saves model.keras and saved_model/, each reloaded and compared with the model;
 7. writes metrics.json last: its presence marks a finished run.
@@ -87,6 +89,8 @@ class Job:
         evaluate: `evaluate(model, run_dir) -> dict` adds task metrics and plots (optional).
         class_weight: passed to `fit` (optional).
         tag: suffix of the generated run id.
+        train_eval: the training data as evaluated after training, when `train` differs
+            from it (e.g. augmented and shuffled); defaults to `train`.
     """
 
     experiment: str
@@ -102,6 +106,7 @@ class Job:
     class_weight: dict | None = None
     tag: str = ""
     extra_callbacks: list = field(default_factory=list)
+    train_eval: Split | None = None
 
 
 def set_seed(seed: int, deterministic: bool = True) -> None:
@@ -159,7 +164,7 @@ def evaluate_splits(model, job: Job) -> dict:
     return {
         name: {k: float(v) for k, v in model.evaluate(**split.fit_kwargs(job.options.batch_size),
                                                       verbose=0, return_dict=True).items()}
-        for name, split in (("train", job.train), ("val", job.val), ("test", job.test))
+        for name, split in (("train", job.train_eval or job.train), ("val", job.val), ("test", job.test))
     }
 
 
@@ -169,11 +174,11 @@ def run(job: Job) -> tuple[RunDir, dict]:
     from keras_models.audit import count_params
 
     started = time.perf_counter()
-    run_dir = open_run(job)
     opts = job.options
     set_seed(opts.seed)
-    model = job.build_model()
+    model = job.build_model()  # before the run folder: a model that cannot be built leaves none behind
     model.compile(**job.compile_kwargs(), jit_compile=opts.jit_compile)
+    run_dir = open_run(job)
     model.summary()
     print(f"run folder: {run_dir.path}")
 

@@ -32,6 +32,15 @@ def shared_data() -> Path:
     return root
 
 
+@pytest.fixture
+def shared_images() -> Path:
+    """The real 3-class image folder; the test is skipped (with the reason) when it is absent."""
+    folder = shared_data_dir() / "images" / "cnn_dataset"
+    if not folder.is_dir():
+        pytest.skip(f"real images not found at {folder}: set KERAS_MODELS_DATA to a folder laid out like shared/data")
+    return folder
+
+
 def write_series(path: Path, n: int = 600, spikes: tuple[int, ...] = (450, 520), seed: int = 0) -> Path:
     """A synthetic 5-minute `timestamp,value` series: a daily-ish cycle, noise and spikes."""
     rng = np.random.default_rng(seed)
@@ -67,3 +76,29 @@ def tree(root: Path) -> dict[str, tuple[int, int]]:
     """{relative path: (size, mtime_ns)} of every file under root."""
     return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
             for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+#: mean brightness of each synthetic class, so a label can be read back from the pixels
+IMAGE_CLASS_LEVELS = {"cars": 40, "dogs": 128, "soup": 215}
+
+
+def write_image_folder(root: Path, classes: tuple[str, ...] = tuple(IMAGE_CLASS_LEVELS), per_class: int = 10,
+                       size: int = 64, seed: int = 0) -> Path:
+    """A folder of class sub-folders of small RGB images (JPEG and PNG alternating); each
+    class has its own brightness (`IMAGE_CLASS_LEVELS`), plus noise."""
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    for name in classes:
+        folder = root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        level = IMAGE_CLASS_LEVELS.get(name, 128)
+        for i in range(per_class):
+            pixels = np.clip(rng.normal(level, 12, (size, size, 3)), 0, 255).astype(np.uint8)
+            Image.fromarray(pixels).save(folder / f"{i}.{'png' if i % 2 else 'jpg'}")
+    return root
+
+
+@pytest.fixture
+def image_folder(tmp_path) -> Path:
+    return write_image_folder(tmp_path / "images")

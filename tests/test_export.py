@@ -26,9 +26,11 @@ NUMERIC = [name for name, spec in registry.MODELS.items() if spec.input_shape]
 
 @pytest.mark.parametrize("name", NUMERIC)
 def test_round_trips(tmp_path, name):
-    """.keras and SavedModel (exported without cuDNN kernels) reproduce the outputs."""
-    model = registry.build(name)
-    x = np.random.default_rng(1).random((4, *registry.get(name).input_shape), dtype=np.float32)
+    """.keras and SavedModel (exported without cuDNN kernels) reproduce the outputs; models
+    with `test_kwargs` are built small. Inputs in [0, 255) also suit the image models."""
+    spec = registry.get(name)
+    model = spec.build(**spec.test_kwargs)
+    x = 255 * np.random.default_rng(1).random((4, *spec.input_shape), dtype=np.float32)
     assert export.save_and_verify(model, tmp_path / "model.keras", x) <= 1e-5
     assert export.export_and_verify(model, tmp_path / "saved_model", x) <= 1e-5
 

@@ -5,8 +5,11 @@ Every layer is registered for serialization under the package name
 a complete `get_config`. Importing this package imports Keras.
 """
 
+from keras_models.layers.locality_attention import LocalitySelfAttention
+from keras_models.layers.patches import PatchEncoder, Patches
 from keras_models.layers.positional_encoding import PositionalEncoding
 from keras_models.layers.resnet_block import ResNetBlock1D, ResNetBlock2D
 from keras_models.layers.transformer_block import TransformerBlock
 
-__all__ = ["PositionalEncoding", "ResNetBlock1D", "ResNetBlock2D", "TransformerBlock"]
+__all__ = ["LocalitySelfAttention", "PatchEncoder", "Patches", "PositionalEncoding", "ResNetBlock1D",
+           "ResNetBlock2D", "TransformerBlock"]

@@ -1,8 +1,9 @@
 """Basic residual blocks (He et al. 2016) for 1D and 2D feature maps, channels last.
 
 ``conv3x3 -> BN -> ReLU -> conv3x3 -> BN``, plus the input (through a 1x1
-convolution only when the channel counts differ), then ReLU: the course's PyTorch
-``ResNetBlock2D``. BatchNorm defaults are PyTorch's (``eps=1e-5``,
+convolution only when the channel counts differ or the block downsamples), then ReLU:
+the course's PyTorch ``ResNetBlock2D``; ``strides=2`` gives ResNet-18's downsampling
+block (first convolution and shortcut with stride 2). BatchNorm defaults are PyTorch's (``eps=1e-5``,
 ``momentum=0.1``, i.e. Keras ``momentum=0.9``), so ported weights give the same
 outputs.
 """
@@ -18,7 +19,9 @@ class _ResNetBlock(layers.Layer):
 
     Args:
         filters: output channels.
-        kernel_size: size of both convolutions (stride 1, "same" padding).
+        kernel_size: size of both convolutions ("same" padding).
+        strides: stride of the first convolution and of the shortcut projection
+            (1 keeps the size; 2 halves it, rounding up).
         epsilon: BatchNormalization epsilon (PyTorch's 1e-5).
         momentum: BatchNormalization moving-average momentum (Keras convention:
             0.9 here is PyTorch's ``momentum=0.1``).
@@ -27,23 +30,24 @@ class _ResNetBlock(layers.Layer):
     rank: int  # set by the subclasses
 
     def __init__(self, filters: int, kernel_size: int = 3, epsilon: float = 1e-5,
-                 momentum: float = 0.9, **kwargs):
+                 momentum: float = 0.9, strides: int = 1, **kwargs):
         super().__init__(**kwargs)
         self.filters = filters
         self.kernel_size = kernel_size
+        self.strides = strides
         self.epsilon = epsilon
         self.momentum = momentum
         conv = layers.Conv1D if self.rank == 1 else layers.Conv2D
-        self.conv1 = conv(filters, kernel_size, padding="same", name="conv1")
+        self.conv1 = conv(filters, kernel_size, strides=strides, padding="same", name="conv1")
         self.bn1 = layers.BatchNormalization(epsilon=epsilon, momentum=momentum, name="bn1")
         self.conv2 = conv(filters, kernel_size, padding="same", name="conv2")
         self.bn2 = layers.BatchNormalization(epsilon=epsilon, momentum=momentum, name="bn2")
-        self.projection = None  # a 1x1 convolution, made in build() if channels change
+        self.projection = None  # a 1x1 convolution, made in build() if channels or size change
         self._conv = conv
 
     def build(self, input_shape):
-        if input_shape[-1] != self.filters:
-            self.projection = self._conv(self.filters, 1, name="projection")
+        if input_shape[-1] != self.filters or self.strides != 1:
+            self.projection = self._conv(self.filters, 1, strides=self.strides, name="projection")
             self.projection.build(input_shape)
         output_shape = self.compute_output_shape(input_shape)
         self.conv1.build(input_shape)
@@ -59,7 +63,8 @@ class _ResNetBlock(layers.Layer):
         return keras.ops.relu(x + shortcut)
 
     def compute_output_shape(self, input_shape):
-        return (*input_shape[:-1], self.filters)
+        spatial = [None if n is None else -(-n // self.strides) for n in input_shape[1:-1]]
+        return (input_shape[0], *spatial, self.filters)
 
     def get_config(self):
         return {
@@ -68,6 +73,7 @@ class _ResNetBlock(layers.Layer):
             "kernel_size": self.kernel_size,
             "epsilon": self.epsilon,
             "momentum": self.momentum,
+            "strides": self.strides,
         }
 
 
@@ -75,7 +81,8 @@ class _ResNetBlock(layers.Layer):
 class ResNetBlock1D(_ResNetBlock):
     """Basic residual block on sequences.
 
-    Input shape: ``(batch, steps, channels)``; output shape: ``(batch, steps, filters)``.
+    Input shape: ``(batch, steps, channels)``; output shape:
+    ``(batch, ceil(steps / strides), filters)``.
     Sub-layers (for weight porting): ``conv1, bn1, conv2, bn2`` and ``projection``
     (None when ``channels == filters``).
     """
@@ -88,7 +95,7 @@ class ResNetBlock2D(_ResNetBlock):
     """Basic residual block on images (PyTorch ``ResNetBlock2D`` of the course code).
 
     Input shape: ``(batch, height, width, channels)``; output shape:
-    ``(batch, height, width, filters)``. Sub-layers (for weight porting):
+    ``(batch, ceil(height / strides), ceil(width / strides), filters)``. Sub-layers (for weight porting):
     ``conv1, bn1, conv2, bn2`` and ``projection`` (None when ``channels == filters``).
     """
 
