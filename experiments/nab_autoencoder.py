@@ -1,7 +1,7 @@
 """Train the report's NAB autoencoders and detect anomalies.
 
     python -m experiments.nab_autoencoder --version v3
-    python -m experiments.nab_autoencoder --version all --threshold percentile:99.5
+    python -m experiments.nab_autoencoder --version all --threshold max-train
     python -m experiments.nab_autoencoder --resume runs/nab_autoencoder/<run-id>
 
 Every argument is checked, and the data loaded and checked, before TensorFlow is imported.
@@ -29,7 +29,8 @@ def build_parser() -> cli.ArgumentParser:
     parser.add_argument("--window", type=cli.positive_int, default=30, help="window length (default 30)")
     parser.add_argument("--split", type=cli.fractions, default=(0.7, 0.15, 0.15),
                         help="chronological TRAIN,VAL,TEST fractions (default 0.7,0.15,0.15)")
-    parser.add_argument("--threshold", default="max-train", help=f"anomaly threshold: {thresholds.SPEC_HELP} (default max-train)")
+    parser.add_argument("--threshold", default=thresholds.DEFAULT,
+                        help=f"anomaly threshold on training errors: {thresholds.SPEC_HELP} (default {thresholds.DEFAULT})")
     cli.add_run_flags(parser, epochs=10, batch_size=32)
     return parser
 
