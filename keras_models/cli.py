@@ -74,11 +74,16 @@ def fractions(text: str) -> tuple[float, float, float]:
     return parts  # type: ignore[return-value]
 
 
-def add_run_flags(parser: argparse.ArgumentParser, *, epochs: int, batch_size: int, patience: int = 0) -> None:
-    """Flags every training experiment shares (see `keras_models.runner.RunOptions`)."""
+def add_run_flags(parser: argparse.ArgumentParser, *, epochs: int, batch_size: int | None, patience: int = 0) -> None:
+    """Flags every training experiment shares (see `keras_models.runner.RunOptions`).
+
+    `batch_size=None` leaves `--batch-size` out (for a command that tunes it).
+    """
     group = parser.add_argument_group("run")
     group.add_argument("--epochs", type=positive_int, default=epochs, help=f"training epochs (default {epochs})")
-    group.add_argument("--batch-size", type=positive_int, default=batch_size, help=f"batch size (default {batch_size})")
+    if batch_size is not None:
+        group.add_argument("--batch-size", type=positive_int, default=batch_size,
+                           help=f"batch size (default {batch_size})")
     group.add_argument("--seed", type=non_negative_int, default=42, help="random seed (default 42)")
     group.add_argument(
         "--patience", type=non_negative_int, default=patience,
