@@ -42,6 +42,8 @@ class ModelSpec:
 
 
 _AE = "keras_models.models.autoencoders"
+_AG = "keras_models.models.ag_news"
+_AG_NOTE = "report 003 gives no parameter count; keras-io sizes (vocabulary 20,000, length 200, embedding 32)"
 
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
@@ -55,6 +57,13 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec("nab_v1", f"{_AE}:nab_v1", "nab", 1_356, "report 003, Part II (version 1)"),
         ModelSpec("nab_v2", f"{_AE}:nab_v2", "nab", 1_356, "report 003, Part II (version 2)"),
         ModelSpec("nab_v3", f"{_AE}:nab_v3", "nab", 4_193, "report 003, Part II (version 3, LSTM)"),
+        ModelSpec("ag_news_base", f"{_AG}:ag_news_base", "ag_news", None, "report 003, Part IV (base)", _AG_NOTE),
+        ModelSpec("ag_news_dropout", f"{_AG}:ag_news_dropout", "ag_news", None,
+                  "report 003, Part IV (dropout; also dropout + early stopping)", _AG_NOTE),
+        ModelSpec("ag_news_dropout_l2", f"{_AG}:ag_news_dropout_l2", "ag_news", None,
+                  "report 003, Part IV (dropout + early stopping + L2)", _AG_NOTE),
+        ModelSpec("ag_news_best", f"{_AG}:ag_news_best", "ag_news", None, "this package (variant best)",
+                  "not in the report: keras-io sizes with padding masked, length 128 and dropout 0.2"),
     ]
 }
 
