@@ -47,6 +47,8 @@ class ModelSpec:
 _AE = "keras_models.models.autoencoders"
 _HB = "keras_models.models.heartbeat"
 _BN_NOTE = "trainable count; Keras' total adds 768 BatchNorm moving statistics (PyTorch buffers)"
+_AG = "keras_models.models.ag_news"
+_AG_NOTE = "report 003 gives no parameter count; keras-io sizes (vocabulary 20,000, length 200, embedding 32)"
 
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
@@ -74,6 +76,13 @@ MODELS: dict[str, ModelSpec] = {
                   "no documented count: cnn2d_resnet with 1D convolutions", input_shape=(192, 1)),
         ModelSpec("gru1d", f"{_HB}:gru1d", "heartbeat", None, "SPEC §1, 1D baseline",
                   "no documented count: attention_gru without norms or attention", input_shape=(192, 1)),
+        ModelSpec("ag_news_base", f"{_AG}:ag_news_base", "ag_news", None, "report 003, Part IV (base)", _AG_NOTE),
+        ModelSpec("ag_news_dropout", f"{_AG}:ag_news_dropout", "ag_news", None,
+                  "report 003, Part IV (dropout; also dropout + early stopping)", _AG_NOTE),
+        ModelSpec("ag_news_dropout_l2", f"{_AG}:ag_news_dropout_l2", "ag_news", None,
+                  "report 003, Part IV (dropout + early stopping + L2)", _AG_NOTE),
+        ModelSpec("ag_news_best", f"{_AG}:ag_news_best", "ag_news", None, "this package (variant best)",
+                  "not in the report: keras-io sizes with padding masked, length 128 and dropout 0.2"),
     ]
 }
 
