@@ -1,7 +1,7 @@
 """Train the report's NAB autoencoders and detect anomalies.
 
     python -m experiments.nab_autoencoder --version v3
-    python -m experiments.nab_autoencoder --version all --threshold percentile:99.5
+    python -m experiments.nab_autoencoder --version all --threshold max-train
     python -m experiments.nab_autoencoder --resume runs/nab_autoencoder/<run-id>
 
 Every argument is checked, and the data loaded and checked, before TensorFlow is imported.
@@ -9,10 +9,8 @@ Every argument is checked, and the data loaded and checked, before TensorFlow is
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from keras_models import cli
-from keras_models.nab import data, thresholds, windows
+from keras_models.nab import flags
 from keras_models.rundir import RunDir, check_new_run
 
 EXPERIMENT = "nab_autoencoder"
@@ -23,36 +21,26 @@ def build_parser() -> cli.ArgumentParser:
     parser = cli.ArgumentParser(prog="python -m experiments.nab_autoencoder", description=__doc__.split("\n")[0])
     parser.add_argument("--version", choices=VERSIONS + ("all",), default="v3",
                         help="autoencoder version, or all four with a comparison table (default v3)")
-    parser.add_argument("--series", default=data.DEFAULT_SERIES, help=f"NAB series (default {data.DEFAULT_SERIES})")
-    parser.add_argument("--csv", type=Path, default=None, help="a timestamp,value CSV to use instead of --series")
-    parser.add_argument("--labels", type=Path, default=None, help="NAB combined_windows.json (default: resolved like the data)")
-    parser.add_argument("--window", type=cli.positive_int, default=30, help="window length (default 30)")
-    parser.add_argument("--split", type=cli.fractions, default=(0.7, 0.15, 0.15),
-                        help="chronological TRAIN,VAL,TEST fractions (default 0.7,0.15,0.15)")
-    parser.add_argument("--threshold", default="max-train", help=f"anomaly threshold: {thresholds.SPEC_HELP} (default max-train)")
+    flags.add_data_flags(parser)
     cli.add_run_flags(parser, epochs=10, batch_size=32)
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
     args = cli.parse_args(build_parser(), argv, EXPERIMENT)
-    threshold = thresholds.Threshold.parse(args.threshold)
     versions = VERSIONS if args.version == "all" else (args.version,)
     run_ids = {v: (f"{args.run_id}-{v}" if args.run_id and len(versions) > 1 else args.run_id) for v in versions}
     if args.resume is None:
         for run_id in run_ids.values():
             check_new_run(args.runs_dir, EXPERIMENT, run_id)
 
-    series = data.load_series(args.series, args.csv)
-    labels = data.load_windows(args.csv.stem if args.csv else series.name, args.labels) \
-        if args.csv is None or args.labels is not None else None
-    windowed = windows.prepare(series.values, args.window, tuple(args.split), name=str(series.path))
+    nab = flags.load_data(args)
 
     from keras_models import runner  # imports TensorFlow
     from keras_models.audit import format_table
     from keras_models.nab.experiment import Detector, comparison_row, make_job
 
-    detector = Detector(series, windowed, labels, threshold, args.batch_size)
+    detector = Detector(nab.series, nab.windowed, nab.labels, nab.threshold, args.batch_size)
     rows = []
     for version in versions:
         run_dir, metrics = runner.run(make_job(args, version, detector, run_ids[version]))
@@ -62,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     if len(rows) > 1:
         out = RunDir.create(args.runs_dir, EXPERIMENT, tag="comparison")
         (out.path / "comparison.md").write_text(table + "\n")
-        out.write_json("comparison.json", {"series": series.name, "threshold": str(threshold), "rows": rows})
+        out.write_json("comparison.json", {"series": nab.series.name, "threshold": str(nab.threshold), "rows": rows})
         print(f"wrote {out.path / 'comparison.md'}")
 
 

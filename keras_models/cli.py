@@ -118,11 +118,12 @@ def model_kwargs(items: list, models: list[str]) -> dict[str, dict]:
 
 
 def add_run_flags(parser: argparse.ArgumentParser, *, epochs: int | None, batch_size: int | None,
-                  patience: int = 0) -> None:
+                  patience: int = 0, batch_size_flag: bool = True) -> None:
     """Flags every training experiment shares (see `keras_models.runner.RunOptions`).
 
     `epochs` or `batch_size` None: the flag defaults to None and the experiment picks
-    the value (e.g. from a per-model training recipe).
+    the value (e.g. from a per-model training recipe). `batch_size_flag=False` leaves
+    `--batch-size` out (for a command that tunes it).
     """
     group = parser.add_argument_group("run")
 
@@ -131,8 +132,9 @@ def add_run_flags(parser: argparse.ArgumentParser, *, epochs: int | None, batch_
 
     group.add_argument("--epochs", type=positive_int, default=epochs,
                        help=f"training epochs (default {default(epochs)})")
-    group.add_argument("--batch-size", type=positive_int, default=batch_size,
-                       help=f"batch size (default {default(batch_size)})")
+    if batch_size_flag:
+        group.add_argument("--batch-size", type=positive_int, default=batch_size,
+                           help=f"batch size (default {default(batch_size)})")
     group.add_argument("--seed", type=non_negative_int, default=42, help="random seed (default 42)")
     group.add_argument(
         "--patience", type=non_negative_int, default=patience,

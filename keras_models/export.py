@@ -30,15 +30,28 @@ def save_and_verify(model, path: Path, sample, atol: float = 1e-6) -> float:
     return diff
 
 
+def _recurrent_layers(layer) -> list:
+    """Layers under `layer` (nested models included) that can run cuDNN kernels (GRU, LSTM)."""
+    found = []
+    for child in getattr(layer, "layers", []):
+        found += [child] if hasattr(child, "use_cudnn") else _recurrent_layers(child)
+    return found
+
+
 def without_cudnn(model):
-    """A copy of `model`, same weights, whose recurrent layers never use cuDNN kernels.
+    """`model` with recurrent layers that never use cuDNN kernels: a copy with the same
+    weights if it has GRU/LSTM layers, else `model` itself.
 
     Needed even for models built with ``use_cudnn=False`` once saved and reloaded:
     Keras 3.15's ``GRU.get_config()`` leaves ``use_cudnn`` out, so a reloaded
-    ``.keras`` model is back to ``"auto"``. Models without recurrent layers come back
-    as a plain copy.
+    ``.keras`` model is back to ``"auto"``. Models without recurrent layers are not
+    cloned (a clone would lose state that is not a weight, such as an adapted
+    TextVectorization vocabulary).
     """
     import keras
+
+    if not _recurrent_layers(model):
+        return model
 
     def clone(layer):
         config = layer.get_config()

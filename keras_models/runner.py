@@ -30,7 +30,12 @@ from keras_models.rundir import RunDir
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How to train: the flags of `keras_models.cli.add_run_flags`."""
+    """How to train: the flags of `keras_models.cli.add_run_flags`.
+
+    `run_dir` names a run folder the caller has already created (with its
+    config.json) for the runner to finish: a command whose run holds more than
+    training, such as a search followed by the final model.
+    """
 
     epochs: int = 10
     batch_size: int = 32
@@ -42,6 +47,7 @@ class RunOptions:
     jit_compile: bool = False
     tensorboard: bool = True
     monitor: str = "val_loss"
+    run_dir: Path | None = None
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, **overrides) -> "RunOptions":
@@ -84,7 +90,8 @@ class Job:
         config: JSON-ready description of the run (arguments, data), saved as config.json.
         build_model: returns an uncompiled `keras.Model`.
         compile_kwargs: returns the keyword arguments of `model.compile` (a fresh optimizer each call).
-        train, val, test: the data splits.
+        train, val, test: the data splits; `val` None trains without validation (for a final
+            model retrained on train+val: use `RunOptions(monitor="loss", patience=0)`).
         options: training options.
         evaluate: `evaluate(model, run_dir) -> dict` adds task metrics and plots (optional).
         class_weight: passed to `fit` (optional).
@@ -99,7 +106,7 @@ class Job:
     build_model: Callable[[], Any]
     compile_kwargs: Callable[[], dict]
     train: Split
-    val: Split
+    val: Split | None
     test: Split
     options: RunOptions
     evaluate: Callable[[Any, RunDir], dict] | None = None
@@ -120,10 +127,10 @@ def set_seed(seed: int, deterministic: bool = True) -> None:
 
 
 def open_run(job: Job) -> RunDir:
-    """The job's run folder: reopened for `--resume`, else created with config.json."""
+    """The job's run folder: the caller's `run_dir`, reopened for `--resume`, else created with config.json."""
     opts = job.options
-    if opts.resume is not None:
-        return RunDir.open_for_resume(opts.resume, job.experiment)
+    if opts.run_dir is not None or opts.resume is not None:
+        return RunDir.open_for_resume(opts.run_dir or opts.resume, job.experiment)
     run = RunDir.create(opts.runs_dir, job.experiment, opts.run_id, tag=job.tag)
     run.write_json("config.json", {"experiment": job.experiment, "run_id": run.name, **job.config})
     return run
@@ -160,11 +167,13 @@ def finish_history(run: RunDir):
 
 
 def evaluate_splits(model, job: Job) -> dict:
-    """Loss and compiled metrics on each split: {"train": {...}, "val": {...}, "test": {...}}."""
+    """Loss and compiled metrics on each split: {"train": {...}, "val": {...}, "test": {...}}
+    ("val" left out when the job has none)."""
     return {
         name: {k: float(v) for k, v in model.evaluate(**split.fit_kwargs(job.options.batch_size),
                                                       verbose=0, return_dict=True).items()}
         for name, split in (("train", job.train_eval or job.train), ("val", job.val), ("test", job.test))
+        if split is not None
     }
 
 
@@ -185,7 +194,7 @@ def run(job: Job) -> tuple[RunDir, dict]:
     fit_started = time.perf_counter()
     model.fit(
         **job.train.fit_kwargs(opts.batch_size),
-        validation_data=(job.val.x, job.val.y) if job.val.y is not None else job.val.x,
+        validation_data=None if job.val is None else (job.val.x, job.val.y) if job.val.y is not None else job.val.x,
         epochs=opts.epochs,
         class_weight=job.class_weight,
         callbacks=callbacks(job, run_dir),

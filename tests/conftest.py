@@ -78,6 +78,39 @@ def tree(root: Path) -> dict[str, tuple[int, int]]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+AG_NEWS_WORDS = (
+    ("minister", "election", "troops", "embassy", "parliament"),
+    ("striker", "coach", "league", "playoff", "tournament"),
+    ("shares", "profit", "merger", "investors", "earnings"),
+    ("software", "chip", "internet", "satellite", "browser"),
+)
+
+
+def write_ag_news(folder: Path, rows_per_class: int = 20, files: tuple[str, ...] = ("train.csv", "test.csv"),
+                  seed: int = 0) -> Path:
+    """A synthetic folder in the ag_news_csv layout: class (1-4), title, description; no header.
+
+    Each class draws its words from its own small list, so a tiny model can learn it.
+    """
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, name in enumerate(files):
+        rows = []
+        for label, words in enumerate(AG_NEWS_WORDS, 1):
+            for _ in range(rows_per_class * (1 if i else 2)):
+                title = " ".join(rng.choice(words, 3))
+                description = " ".join(rng.choice(words + ("the", "a", "news"), 8))
+                rows.append((str(label), title.title(), f"{description}."))
+        pd.DataFrame(rows).sample(frac=1, random_state=seed + i).to_csv(folder / name, header=False, index=False,
+                                                                       quoting=1)
+    return folder
+
+
+@pytest.fixture
+def ag_news_dir(tmp_path) -> Path:
+    return write_ag_news(tmp_path / "ag_news_csv")
+
+
 #: mean brightness of each synthetic class, so a label can be read back from the pixels
 IMAGE_CLASS_LEVELS = {"cars": 40, "dogs": 128, "soup": 215}
 

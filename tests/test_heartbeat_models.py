@@ -64,7 +64,7 @@ LAYERS = [
     (ResNetBlock2D(16, name="block2d_projected"), (2, 8, 6, 4), (4 * 16 * 9 + 16) + (16 * 16 * 9 + 16) + 2 * 32 + (4 * 16 + 16)),
     (ResNetBlock1D(16, kernel_size=5, name="block1d"), (2, 20, 16), 2 * (16 * 16 * 5 + 16) + 2 * 32),
     (PositionalEncoding(max_wavelength=500.0, name="pe"), (2, 10, 8), 0),
-    (TransformerBlock(4, intermediate_dim=32, dropout=0.1, name="block"), (2, 10, 16), 4 * (16 * 16 + 16) + (16 * 32 + 32) + (32 * 16 + 16) + 2 * 32),
+    (TransformerBlock(4, intermediate_dim=32, attention_dropout=0.1, name="block"), (2, 10, 16), 4 * (16 * 16 + 16) + (16 * 32 + 32) + (32 * 16 + 16) + 2 * 32),
 ]
 
 

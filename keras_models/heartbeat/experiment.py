@@ -43,6 +43,13 @@ def prepare_splits(parts: dict[str, BeatSet], method: str, view: str, seed: int)
     return data, class_weight, described
 
 
+def loss_and_metrics() -> dict:
+    """`model.compile` loss and metrics of every heartbeat model (logits, integer labels)."""
+    import keras
+
+    return {"loss": keras.losses.SparseCategoricalCrossentropy(from_logits=True), "metrics": ["accuracy"]}
+
+
 def make_job(args: argparse.Namespace, parts: dict[str, BeatSet], source: dict) -> runner.Job:
     """The runner job training `args.model` on `parts` with `args.balance`."""
     view = MODEL_VIEWS[args.model]
@@ -57,9 +64,7 @@ def make_job(args: argparse.Namespace, parts: dict[str, BeatSet], source: dict) 
     def compile_kwargs() -> dict:
         import keras
 
-        return {"optimizer": keras.optimizers.Adam(args.learning_rate),
-                "loss": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                "metrics": ["accuracy"]}
+        return {"optimizer": keras.optimizers.Adam(args.learning_rate), **loss_and_metrics()}
 
     return runner.Job(
         experiment=EXPERIMENT,

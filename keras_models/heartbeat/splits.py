@@ -60,6 +60,14 @@ def stratified_indices(y: np.ndarray, fraction: float, seed: int, what: str = "b
     return np.sort(kept), np.sort(taken)
 
 
+def stratified_subset(beats: BeatSet, n: int, seed: int) -> BeatSet:
+    """A seeded, class-stratified subset of `n` beats (all of them when `n` >= len(beats))."""
+    if n >= len(beats):
+        return beats
+    _, taken = stratified_indices(beats.y, n / len(beats), seed)
+    return beats.subset(taken)
+
+
 def intra_patient_split(beats: BeatSet, *, val_fraction: float = 0.1, test_fraction: float = 0.2,
                         seed: int = 0) -> dict[str, BeatSet]:
     """Random split stratified by class; fractions are of the whole set.

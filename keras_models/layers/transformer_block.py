@@ -1,23 +1,27 @@
-"""Post-LayerNorm transformer encoder block, as the course's PyTorch ``TransformerBlock``.
+"""Post-LayerNorm transformer encoder block, shared by the heartbeat and text models.
 
 ::
 
-    x = LayerNorm(x + MultiHeadAttention(x, x, x))
-    x = LayerNorm(x + Dense(hidden)(ReLU(Dense(intermediate)(x))))
+    y = LayerNorm(x + Dropout(MultiHeadAttention(x, x)))
+    z = LayerNorm(y + Dropout(Dense(width)(ReLU(Dense(intermediate)(y)))))
 
-This is the course's hand-written block, chosen over `torch.nn.TransformerEncoderLayer`
-because it is what the report's models were trained with. The two compute the same
-function in inference mode (``TransformerEncoderLayer(norm_first=False,
-activation="relu", dim_feedforward=intermediate_dim)``); in training they differ
-only in where dropout applies: here dropout acts on the attention weights alone, as
-``nn.MultiheadAttention(dropout=...)`` does, while ``TransformerEncoderLayer`` also
-drops the attention and feed-forward outputs.
+Two recipes use it:
+
+* The heartbeat Transformer2DResNet (the course's PyTorch block): per-head key width
+  ``width // num_heads`` and dropout on the attention weights only
+  (``attention_dropout``), as ``nn.MultiheadAttention(dropout=...)``. In inference it
+  computes what ``torch.nn.TransformerEncoderLayer(norm_first=False, activation="relu")``
+  computes; in training that layer would also drop the attention and feed-forward
+  outputs.
+* The AG News transformer (keras-io "Text classification with Transformer", report 003
+  Part IV): ``key_dim=embed_dim`` per head, dropout on the attention and feed-forward
+  outputs (``dropout``), optional L2 on every kernel, padding masked out.
 """
 
 from __future__ import annotations
 
 import keras
-from keras import layers
+from keras import layers, regularizers
 
 
 @keras.saving.register_keras_serializable(package="keras_models")
@@ -25,45 +29,62 @@ class TransformerBlock(layers.Layer):
     """Post-LayerNorm encoder block: self-attention, add & norm, ReLU FFN, add & norm.
 
     Args:
-        num_heads: attention heads; the input width must be divisible by it.
-        intermediate_dim: width of the feed-forward hidden layer (None: the input
-            width, as in the course code's ``Linear(h, h) -> ReLU -> Linear(h, h)``).
-        dropout: dropout rate on the attention weights.
-        epsilon: LayerNormalization epsilon (PyTorch's 1e-5).
+        num_heads: attention heads.
+        intermediate_dim: width of the feed-forward hidden layer (None: the input width,
+            as the course code's ``Linear(h, h) -> ReLU -> Linear(h, h)``).
+        key_dim: query/key width of each head (None: input width // num_heads, PyTorch's
+            split; the keras-io text model uses the full input width).
+        dropout: rate of the dropout on the attention output and on the feed-forward output.
+        attention_dropout: rate of the dropout on the attention weights.
+        l2: L2 penalty on the attention and feed-forward kernels (0: none).
+        epsilon: LayerNormalization epsilon (PyTorch's 1e-5 by default).
 
-    Input shape: ``(batch, sequence_length, hidden)``. Output shape: same.
-    Sub-layers (for weight porting): ``attention`` (`MultiHeadAttention`),
-    ``ffn_1``, ``ffn_2`` (`Dense`), ``norm_1``, ``norm_2`` (`LayerNormalization`).
+    Input shape: ``(batch, sequence_length, width)``; an incoming ``(batch,
+    sequence_length)`` mask (False at padding) keeps padding out of the attention and
+    is passed on. Output shape: same as the input.
+    Sub-layers (for weight porting): ``attention`` (`MultiHeadAttention`), ``ffn_1``,
+    ``ffn_2`` (`Dense`), ``norm_1``, ``norm_2`` (`LayerNormalization`).
     """
 
-    def __init__(self, num_heads: int, intermediate_dim: int | None = None, dropout: float = 0.0,
-                 epsilon: float = 1e-5, **kwargs):
+    def __init__(self, num_heads: int, intermediate_dim: int | None = None, key_dim: int | None = None,
+                 dropout: float = 0.0, attention_dropout: float = 0.0, l2: float = 0.0, epsilon: float = 1e-5,
+                 **kwargs):
         super().__init__(**kwargs)
         self.num_heads = num_heads
         self.intermediate_dim = intermediate_dim
+        self.key_dim = key_dim
         self.dropout = dropout
+        self.attention_dropout = attention_dropout
+        self.l2 = l2
         self.epsilon = epsilon
         self.norm_1 = layers.LayerNormalization(epsilon=epsilon, name="norm_1")
         self.norm_2 = layers.LayerNormalization(epsilon=epsilon, name="norm_2")
+        self.dropout_1 = layers.Dropout(dropout, name="dropout_1")
+        self.dropout_2 = layers.Dropout(dropout, name="dropout_2")
+        self.supports_masking = True
 
     def build(self, input_shape):
-        hidden = input_shape[-1]
-        if hidden % self.num_heads:
-            raise ValueError(f"input width {hidden} is not divisible by num_heads={self.num_heads}")
+        width = input_shape[-1]
+        if self.key_dim is None and width % self.num_heads:
+            raise ValueError(f"input width {width} is not divisible by num_heads={self.num_heads}")
+        penalty = regularizers.L2(self.l2) if self.l2 else None
+        inner = self.intermediate_dim or width
         self.attention = layers.MultiHeadAttention(
-            self.num_heads, key_dim=hidden // self.num_heads, dropout=self.dropout, name="attention"
-        )
-        self.ffn_1 = layers.Dense(self.intermediate_dim or hidden, activation="relu", name="ffn_1")
-        self.ffn_2 = layers.Dense(hidden, name="ffn_2")
+            self.num_heads, key_dim=self.key_dim or width // self.num_heads, dropout=self.attention_dropout,
+            kernel_regularizer=penalty, name="attention")
+        self.ffn_1 = layers.Dense(inner, activation="relu", kernel_regularizer=penalty, name="ffn_1")
+        self.ffn_2 = layers.Dense(width, kernel_regularizer=penalty, name="ffn_2")
         self.attention.build(input_shape, input_shape)
         self.norm_1.build(input_shape)
         self.ffn_1.build(input_shape)
-        self.ffn_2.build((*input_shape[:-1], self.intermediate_dim or hidden))
+        self.ffn_2.build((*input_shape[:-1], inner))
         self.norm_2.build(input_shape)
+        super().build(input_shape)
 
-    def call(self, inputs, training=None):
-        x = self.norm_1(inputs + self.attention(inputs, inputs, training=training))
-        return self.norm_2(x + self.ffn_2(self.ffn_1(x)))
+    def call(self, inputs, training=None, mask=None):
+        attended = self.attention(inputs, inputs, query_mask=mask, value_mask=mask, training=training)
+        x = self.norm_1(inputs + self.dropout_1(attended, training=training))
+        return self.norm_2(x + self.dropout_2(self.ffn_2(self.ffn_1(x)), training=training))
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -73,6 +94,9 @@ class TransformerBlock(layers.Layer):
             **super().get_config(),
             "num_heads": self.num_heads,
             "intermediate_dim": self.intermediate_dim,
+            "key_dim": self.key_dim,
             "dropout": self.dropout,
+            "attention_dropout": self.attention_dropout,
+            "l2": self.l2,
             "epsilon": self.epsilon,
         }

@@ -126,7 +126,7 @@ def transformer2d_resnet(input_shape: tuple = (16, 12, 1), num_classes: int = 5,
     x = PositionalEncoding(name="positional_encoding")(x)
     x = layers.Dropout(dropout, name="embedding_dropout")(x)
     for i in range(1, num_blocks + 1):
-        x = TransformerBlock(num_heads, dropout=dropout, name=f"transformer_block_{i}")(x)
+        x = TransformerBlock(num_heads, attention_dropout=dropout, name=f"transformer_block_{i}")(x)
     x = layers.GlobalAveragePooling1D(name="mean_pool")(x)
     if head == "mlp":
         x = layers.Dense(hidden // 2, activation="relu", name="head_dense")(x)

@@ -15,6 +15,11 @@ from keras_models.errors import UserError
 
 SPEC_HELP = "max-train, percentile:P (0 < P <= 100) or mean-std:K (K >= 0)"
 
+#: The default rule. On AAPL, `max-train` lets the per-time-step dense versions flag
+#: nothing (they reconstruct every value, spikes included, and a training spike sets the
+#: maximum); the 99th percentile gives anomaly counts of the report's order (README).
+DEFAULT = "percentile:99"
+
 
 @dataclass(frozen=True)
 class Threshold:

@@ -1,0 +1,128 @@
+"""Run a Keras Tuner search and report it: the tuner, the trial table, the best config,
+and the final model's `runner.Job`.
+
+The tuner's project lives in ``<run folder>/tuner/search/`` and is always opened with
+``overwrite=False``: run again on the same folder (``--resume``), a search reloads its
+finished trials and goes on with the rest; a trial that was running when the search
+was killed is run again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras_tuner
+
+from keras_models import runner
+from keras_models.tuning import hypermodel, optimizers
+from keras_models.tuning.tasks import Task
+
+PROJECT = "search"
+MAX_CONSECUTIVE_FAILED = 3
+HYPERBAND_FACTOR = 3
+
+
+def oracle_seed(seed: int) -> int:
+    """Keras Tuner takes seed 0 for "no seed" (`seed or random.randint(...)`): map 0 to a fixed value."""
+    return seed if seed > 0 else 2**31 - 1
+
+
+def make_tuner(kind: str, model: hypermodel.TunableModel, *, objective: tuple[str, str], trials: int, epochs: int,
+               seed: int, directory: Path) -> keras_tuner.Tuner:
+    """A random, bayesian or hyperband tuner of `model`, at most `trials` trials.
+
+    Hyperband trains for up to `epochs` epochs (factor 3) and stops after `trials`
+    trials even if its brackets want more. Bayesian optimisation samples
+    max(2, trials // 2) random trials before fitting its Gaussian process.
+    """
+    common = dict(hypermodel=model, objective=keras_tuner.Objective(*objective), seed=oracle_seed(seed),
+                  directory=str(directory), project_name=PROJECT, overwrite=False,
+                  max_retries_per_trial=0, max_consecutive_failed_trials=MAX_CONSECUTIVE_FAILED)
+    if kind == "random":
+        return keras_tuner.RandomSearch(max_trials=trials, **common)
+    if kind == "bayesian":
+        return keras_tuner.BayesianOptimization(max_trials=trials, num_initial_points=max(2, trials // 2), **common)
+    tuner = keras_tuner.Hyperband(max_epochs=epochs, factor=HYPERBAND_FACTOR, hyperband_iterations=1, **common)
+    tuner.oracle.max_trials = trials
+    return tuner
+
+
+def search(tuner: keras_tuner.Tuner, task: Task, epochs: int, callbacks: list = ()) -> None:
+    """Run (or go on with) the search: fit on `task.train`, validate on `task.val`.
+    In Keras Tuner's distributed mode the chief serves the oracle until the workers are done."""
+    tuner.search(task.train.x, task.train.y, validation_data=(task.val.x, task.val.y), epochs=epochs,
+                 callbacks=list(callbacks), verbose=2)
+
+
+def check_trials(trials: list) -> None:
+    """Make failures loud: a warning line per failed trial; `RuntimeError` if none completed."""
+    failed = [t for t in trials if t.status != "COMPLETED"]
+    for trial in failed:
+        print(f"warning: trial {trial.trial_id} ended {trial.status}: {_last_line(trial.message)}")
+    if len(failed) == len(trials):
+        first = failed[0].message if failed else "no trial ran"
+        raise RuntimeError(f"all {len(trials)} trials failed; the first one's error:\n{first}")
+
+
+def _last_line(message: str | None) -> str:
+    lines = [line for line in (message or "").strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "(no message)"
+
+
+def trial_rows(oracle, space: dict, objective: str) -> list[dict]:
+    """One row per trial, in trial order: id, status, hyper-parameters (in `space`'s order),
+    validation metrics at the trial's best epoch, and that epoch (1-based, counted from
+    the start of training)."""
+    rows = []
+    for trial in sorted(oracle.trials.values(), key=lambda t: t.trial_id):
+        values = dict(trial.hyperparameters.values)
+        row = {"trial": trial.trial_id, "status": trial.status}
+        row.update({k: values.get(k) for k in space})
+        if "tuner/epochs" in values:
+            row["epochs"] = values["tuner/epochs"]
+        row[objective] = trial.score
+        for name in sorted(trial.metrics.metrics):
+            if name != objective and name.startswith("val_"):
+                row[name] = trial.metrics.get_last_value(name)
+        row["best_epoch"] = best_epochs(trial) if trial.status == "COMPLETED" else None
+        rows.append(row)
+    return rows
+
+
+def best_epochs(trial) -> int:
+    """How many epochs the trial's best model had trained (Hyperband rounds start at
+    ``tuner/initial_epoch``, and Keras Tuner counts the best step from there)."""
+    return int(trial.best_step or 0) + 1 + int(trial.hyperparameters.values.get("tuner/initial_epoch", 0))
+
+
+def best_config(oracle, space: dict, objective: tuple[str, str]) -> dict:
+    """The best completed trial as JSON-ready data."""
+    best = oracle.get_best_trials(1)[0]
+    values = {k: best.hyperparameters.values[k] for k in space if k in best.hyperparameters.values}
+    return {"trial": best.trial_id, "objective": {"name": objective[0], "direction": objective[1],
+                                                  "value": best.score},
+            "hyperparameters": values, "epochs": best_epochs(best)}
+
+
+def final_job(task: Task, best: dict, options: runner.RunOptions, seed: int, extra_metrics: dict) -> runner.Job:
+    """The runner job of the final model: `best`'s hyper-parameters, retrained on train+val
+    for the best trial's number of epochs (`options.epochs`), evaluated once on test.
+
+    There is no validation split left, so the job has none: the runner's checkpoint
+    and a reduce-on-plateau schedule watch the training loss.
+    """
+    values = best["hyperparameters"]
+    joined = task.train_and_val()
+    x, y, class_weight, compile_kwargs = hypermodel.prepare_training(task, values, joined.x, joined.y,
+                                                                     options.epochs, seed)
+
+    def evaluate(model, run) -> dict:
+        return {**task.evaluate(model, run), **extra_metrics}
+
+    return runner.Job(
+        experiment="tune", model_name=task.model, config={},
+        build_model=lambda: hypermodel.build_model(task, values),
+        compile_kwargs=compile_kwargs, train=runner.Split(x, y), val=None, test=task.test, options=options,
+        evaluate=evaluate, class_weight=class_weight,
+        extra_callbacks=optimizers.schedule_callbacks(values["schedule"], monitor="loss"),
+    )
