@@ -48,6 +48,9 @@ def test_split_is_chronological_and_scaler_sees_train_only():
     assert ws.windows("test").shape == (11, 5, 1)
     np.testing.assert_array_equal(ws.window_ends("test"), np.arange(89, 100))
     assert len(ws.windows("all")) == len(ws.window_ends("all")) == 96
+    for part in ("train", "val", "test"):  # a part's windows are a slice of the whole series'
+        np.testing.assert_array_equal(ws.windows("all")[ws.within_all(part)], ws.windows(part))
+        np.testing.assert_array_equal(ws.window_ends("all")[ws.within_all(part)], ws.window_ends(part))
 
 
 def test_too_short_series_names_the_part():

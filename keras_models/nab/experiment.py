@@ -34,22 +34,22 @@ class Detector:
     threshold: Threshold
     batch_size: int
 
-    def errors(self, model, part: str) -> np.ndarray:
-        """Reconstruction MSE of each window of `part`: shape (m,)."""
-        x = self.windowed.windows(part)
+    def errors(self, model) -> np.ndarray:
+        """Reconstruction MSE of every window of the whole series: shape (n - window + 1,).
+        A part's errors are the slice `windowed.within_all(part)` of these."""
+        x = self.windowed.windows("all")
         reconstruction = model.predict(x, batch_size=1024, verbose=0)
         return np.mean((x - reconstruction) ** 2, axis=(1, 2))
 
     def evaluate(self, model, run) -> dict:
-        """Threshold, anomalies, window scores and the two result plots (a `Job.evaluate` hook)."""
+        """Threshold, anomalies, window scores and the result plots (a `Job.evaluate` hook)."""
         stamps = self.series.timestamps
-        train_errors = self.errors(model, "train")
-        threshold = self.threshold.value(train_errors)
+        all_errors = self.errors(model)
+        threshold = self.threshold.value(all_errors[self.windowed.within_all("train")])
 
-        test_errors = self.errors(model, "test")
+        test_errors = all_errors[self.windowed.within_all("test")]
         test_ends = self.windowed.window_ends("test")
         test_rows = test_ends[test_errors > threshold]
-        all_errors = self.errors(model, "all")
         all_rows = self.windowed.window_ends("all")[all_errors > threshold]
 
         test_start, test_stop = self.windowed.bounds["test"]

@@ -43,6 +43,12 @@ class WindowedSeries:
         start, stop = self.bounds[part] if part != "all" else (0, len(self.scaled))
         return sliding_windows(self.scaled[start:stop], self.window)
 
+    def within_all(self, part: str) -> slice:
+        """Where the windows of `part` sit among the windows of "all": the same windows,
+        since both are cut from the one scaled series with stride 1."""
+        start, stop = self.bounds[part]
+        return slice(start, stop - self.window + 1)
+
     def window_ends(self, part: str) -> np.ndarray:
         """(m,) series row of each window's last point."""
         start, stop = self.bounds[part] if part != "all" else (0, len(self.scaled))
