@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import run_cli, tree, write_ag_news
+from conftest import assert_refused, run_cli, tree, write_ag_news
 
 MODULE = "experiments.ag_news_transformer"
 
@@ -49,12 +49,7 @@ BAD_FLAGS = {
 def _check_one_line_exit_2(tmp_path, args, expected, env=None):
     before = tree(tmp_path)
     result = run_cli(MODULE, *args, "--runs-dir", tmp_path / "runs", cwd=tmp_path, env=env)
-    assert result.returncode == 2, result.stderr[-2000:]
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ") and expected in lines[0], lines[0]
-    assert tree(tmp_path) == before, "a bad input must not write or change any file"
-    return lines[0]
+    return assert_refused(result, expected, tmp_path, before)
 
 
 @pytest.mark.parametrize("case", list(BAD_DATA))

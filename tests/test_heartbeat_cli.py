@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import run_cli, tree
+from conftest import assert_refused, run_cli, tree
 
 MODULE = "experiments.heartbeat"
 
@@ -52,10 +52,7 @@ def test_bad_input_gives_one_line_and_exit_2(tmp_path, case):
     before = tree(tmp_path)
     result = run_cli(MODULE, *args, "--runs-dir", tmp_path / "runs", cwd=tmp_path,
                      env={"KERAS_MODELS_DATA": str(tmp_path / "nothing")})
-    assert result.returncode == 2, result.stderr[-2000:]
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], result.stderr
-    assert tree(tmp_path) == before
+    assert_refused(result, expected, tmp_path, before)
 
 
 @pytest.mark.parametrize("model, balance", [("cnn2d_resnet", "class-weights"), ("attention_gru", "oversample-semi")])

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import run_cli, tree, write_image_folder
+from conftest import assert_refused, run_cli, tree, write_image_folder
 
 MODULE = "experiments.image_classification"
 TINY_VIT = ["--model-arg", "patch_size=16", "--model-arg", "projection_dim=8", "--model-arg", "num_heads=2",
@@ -56,10 +56,7 @@ def test_bad_input_gives_one_line_and_exit_2(tmp_path, case):
         args += ["--data", str(write_image_folder(tmp_path / "ok"))]
     before = tree(tmp_path)
     result = run_cli(MODULE, *args, "--runs-dir", tmp_path / "runs", cwd=tmp_path)
-    assert result.returncode == 2, result.stderr[-2000:]
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], result.stderr[-2000:]
-    assert tree(tmp_path) == before, "a bad input must not write or change any file"
+    assert_refused(result, expected, tmp_path, before)
 
 
 def test_no_data_anywhere_names_the_fix(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run_cli, tree, write_series
+from conftest import assert_refused, run_cli, tree, write_series
 
 MODULE = "experiments.nab_autoencoder"
 
@@ -55,11 +55,7 @@ def test_bad_input_gives_one_line_and_exit_2(tmp_path, case):
         args += ["--csv", str(write_series(tmp_path / "ok.csv"))]
     before = tree(tmp_path)
     result = run_cli(MODULE, *args, "--runs-dir", tmp_path / "runs", cwd=tmp_path)
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ") and expected in lines[0], lines[0]
-    assert tree(tmp_path) == before, "a bad input must not write or change any file"
+    assert_refused(result, expected, tmp_path, before)
 
 
 def test_existing_run_folder_is_refused_and_left_alone(tmp_path, series_csv):
