@@ -137,12 +137,13 @@ def image_folder(tmp_path) -> Path:
     return write_image_folder(tmp_path / "images")
 
 
-def assert_refused(result: subprocess.CompletedProcess, expected: str, root: Path, before: dict) -> str:
-    """A refused bad input: exit status 2, one ``error: ...`` line on stderr containing
-    `expected`, and no file under `root` written or changed since the `before` snapshot."""
+def run_refused(module: str, *args, expected: str, cwd: Path, env: dict | None = None) -> str:
+    """Run a command that must refuse its input: exit status 2, one ``error: ...`` line on
+    stderr containing `expected`, and no file under `cwd` written or changed. Returns the line."""
+    before = tree(cwd)
+    result = run_cli(module, *args, cwd=cwd, env=env)
     assert result.returncode == 2, result.stderr[-2000:]
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], result.stderr[-2000:]
-    assert tree(root) == before, "a bad input must not write or change any file"
+    assert tree(cwd) == before, "a bad input must not write or change any file"
     return lines[0]
-

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import assert_refused, run_cli, tree, write_ag_news
+from conftest import run_refused, write_ag_news
 
 MODULE = "experiments.ag_news_transformer"
 
@@ -47,9 +47,7 @@ BAD_FLAGS = {
 
 
 def _check_one_line_exit_2(tmp_path, args, expected, env=None):
-    before = tree(tmp_path)
-    result = run_cli(MODULE, *args, "--runs-dir", tmp_path / "runs", cwd=tmp_path, env=env)
-    return assert_refused(result, expected, tmp_path, before)
+    return run_refused(MODULE, *args, "--runs-dir", tmp_path / "runs", expected=expected, cwd=tmp_path, env=env)
 
 
 @pytest.mark.parametrize("case", list(BAD_DATA))

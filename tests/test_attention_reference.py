@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import run_cli, tree
+from conftest import run_cli, run_refused
 from keras_models.text import attention_numpy as ref
 
 TOLERANCE = 1e-5
@@ -82,7 +82,5 @@ def test_command_prints_checks_and_draws_the_graph(tmp_path):
 
 
 def test_command_bad_flag_writes_nothing(tmp_path):
-    before = tree(tmp_path)
-    result = run_cli("experiments.attention_reference", "--heads", "0", "--runs-dir", tmp_path / "runs", cwd=tmp_path)
-    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
-    assert tree(tmp_path) == before
+    run_refused("experiments.attention_reference", "--heads", "0", "--runs-dir", tmp_path / "runs",
+                expected="--heads", cwd=tmp_path)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import assert_refused, run_cli, tree
+from conftest import run_cli, run_refused
 
 MODULE = "experiments.heartbeat"
 
@@ -49,10 +49,8 @@ BAD_INPUTS = {
 def test_bad_input_gives_one_line_and_exit_2(tmp_path, case):
     make_args, expected = BAD_INPUTS[case]
     args = make_args(tmp_path)
-    before = tree(tmp_path)
-    result = run_cli(MODULE, *args, "--runs-dir", tmp_path / "runs", cwd=tmp_path,
-                     env={"KERAS_MODELS_DATA": str(tmp_path / "nothing")})
-    assert_refused(result, expected, tmp_path, before)
+    run_refused(MODULE, *args, "--runs-dir", tmp_path / "runs", expected=expected, cwd=tmp_path,
+                env={"KERAS_MODELS_DATA": str(tmp_path / "nothing")})
 
 
 @pytest.mark.parametrize("model, balance", [("cnn2d_resnet", "class-weights"), ("attention_gru", "oversample-semi")])

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import assert_refused, run_cli, tree, write_image_folder
+from conftest import run_cli, run_refused, write_image_folder
 
 MODULE = "experiments.image_classification"
 TINY_VIT = ["--model-arg", "patch_size=16", "--model-arg", "projection_dim=8", "--model-arg", "num_heads=2",
@@ -54,9 +54,7 @@ def test_bad_input_gives_one_line_and_exit_2(tmp_path, case):
     args = [str(a) for a in make_args(tmp_path)]
     if "--data" not in args:
         args += ["--data", str(write_image_folder(tmp_path / "ok"))]
-    before = tree(tmp_path)
-    result = run_cli(MODULE, *args, "--runs-dir", tmp_path / "runs", cwd=tmp_path)
-    assert_refused(result, expected, tmp_path, before)
+    run_refused(MODULE, *args, "--runs-dir", tmp_path / "runs", expected=expected, cwd=tmp_path)
 
 
 def test_no_data_anywhere_names_the_fix(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import assert_refused, run_cli, tree, write_series
+from conftest import run_cli, run_refused, write_series
 
 MODULE = "experiments.nab_autoencoder"
 
@@ -53,21 +53,15 @@ def test_bad_input_gives_one_line_and_exit_2(tmp_path, case):
     args = [str(a) for a in make_args(tmp_path)]
     if "--csv" not in args:
         args += ["--csv", str(write_series(tmp_path / "ok.csv"))]
-    before = tree(tmp_path)
-    result = run_cli(MODULE, *args, "--runs-dir", tmp_path / "runs", cwd=tmp_path)
-    assert_refused(result, expected, tmp_path, before)
+    run_refused(MODULE, *args, "--runs-dir", tmp_path / "runs", expected=expected, cwd=tmp_path)
 
 
 def test_existing_run_folder_is_refused_and_left_alone(tmp_path, series_csv):
     run = tmp_path / "runs" / "nab_autoencoder" / "mine"
     run.mkdir(parents=True)
     (run / "metrics.json").write_text("{}")
-    before = tree(tmp_path)
-    result = run_cli(MODULE, "--csv", series_csv, "--run-id", "mine", "--runs-dir", tmp_path / "runs", cwd=tmp_path)
-    assert result.returncode == 2
-    assert len(result.stderr.strip().splitlines()) == 1
-    assert "already exists" in result.stderr
-    assert tree(tmp_path) == before
+    run_refused(MODULE, "--csv", series_csv, "--run-id", "mine", "--runs-dir", tmp_path / "runs",
+                expected="already exists", cwd=tmp_path)
 
 
 def test_resume_of_a_finished_run_is_refused(tmp_path, series_csv):
@@ -75,10 +69,7 @@ def test_resume_of_a_finished_run_is_refused(tmp_path, series_csv):
     run.mkdir(parents=True)
     (run / "config.json").write_text('{"experiment": "nab_autoencoder", "args": {}}')
     (run / "metrics.json").write_text("{}")
-    before = tree(tmp_path)
-    result = run_cli(MODULE, "--resume", run, cwd=tmp_path)
-    assert result.returncode == 2 and "already finished" in result.stderr
-    assert tree(tmp_path) == before
+    run_refused(MODULE, "--resume", run, expected="already finished", cwd=tmp_path)
 
 
 def test_no_data_anywhere_names_the_fix(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run_cli, tree, write_series
+from conftest import run_refused, tree, write_series
 from experiments import tune
 from keras_models import cli
 
@@ -57,12 +57,7 @@ def test_bad_input_gives_one_line_and_exit_2(tmp_path, monkeypatch, capsys, case
     (["--trials", "0"], "expected a positive integer"),
 ])
 def test_the_command_line_exits_2_with_one_line(tmp_path, args, expected):
-    before = tree(tmp_path)
-    result = run_cli(MODULE, *args, "--runs-dir", tmp_path / "runs", cwd=tmp_path)
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and expected in lines[0], result.stderr
-    assert tree(tmp_path) == before
+    run_refused(MODULE, *args, "--runs-dir", tmp_path / "runs", expected=expected, cwd=tmp_path)
 
 
 def test_existing_run_folder_is_refused(tmp_path, capsys):
