@@ -69,34 +69,26 @@ def resolve(relpath: str, *, explicit: Path | None = None, remote: Remote | None
             raise UserError(f"file not found: {explicit}; check the path given to {flag}")
         return explicit
 
-    found, tried = _look_up(relpath, Path.is_file)
+    found, tried = look_up(relpath, Path.is_file)
     if found is not None:
         return found
-    cached = cache_root() / relpath
-
+    missing = f"{relpath} not found in {', '.join(tried)}"
+    fix = f"set {DATA_ENV} to a folder laid out like shared/data or pass {flag}"
     if remote is None:
-        raise UserError(
-            f"{relpath} not found in {', '.join(tried)} and it has no pinned download; "
-            f"set {DATA_ENV} to a folder laid out like shared/data or pass {flag}"
-        )
+        raise UserError(f"{missing} and it has no pinned download; {fix}")
     if os.environ.get(OFFLINE_ENV):
-        raise UserError(
-            f"{relpath} not found in {', '.join(tried)} and downloads are off (${OFFLINE_ENV} is set); "
-            f"set {DATA_ENV} to a folder laid out like shared/data or pass {flag}"
-        )
+        raise UserError(f"{missing} and downloads are off (${OFFLINE_ENV} is set); {fix}")
     try:
-        return download(remote, cached)
+        return download(remote, cache_root() / relpath)
     except OSError as err:
-        reason = getattr(err, "reason", err)
-        raise UserError(
-            f"{relpath} not found in {', '.join(tried)} and its download from {remote.url} failed ({reason}); "
-            f"set {DATA_ENV} to a folder laid out like shared/data or pass {flag}"
-        ) from None
+        raise UserError(f"{missing} and its download from {remote.url} failed "
+                        f"({getattr(err, 'reason', err)}); {fix}") from None
 
 
-def _look_up(relpath: str, exists) -> tuple[Path | None, list[str]]:
+def look_up(relpath: str, exists) -> tuple[Path | None, list[str]]:
     """The first of $KERAS_MODELS_DATA/<relpath> and <cache>/<relpath> for which
-    `exists(path)` holds, and a description of the places tried."""
+    `exists(path)` holds (None if neither), and a description of the places tried.
+    Every loader's local lookup goes through here."""
     tried = []
     root = data_root()
     if root is not None:
@@ -126,7 +118,7 @@ def resolve_dir(relpath: str, *, explicit: Path | None = None, flag: str = "a fo
         if not explicit.is_dir():
             raise UserError(f"{explicit} is a file, not a folder; give {flag} a folder")
         return explicit
-    found, tried = _look_up(relpath, Path.is_dir)
+    found, tried = look_up(relpath, Path.is_dir)
     if found is None:
         raise UserError(f"{relpath} not found in {', '.join(tried)}; "
                         f"set {DATA_ENV} to a folder laid out like shared/data or pass {flag}")

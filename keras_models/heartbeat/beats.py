@@ -136,23 +136,14 @@ def mitdb_dir(path: Path | str | None = None, *, download: bool = True) -> Path:
         if not path.is_dir():
             raise UserError(f"MIT-BIH folder not found: {path}; pass the folder holding 100.hea, 100.dat, 100.atr, ...")
         return path
-    tried = []
-    root = datapaths.data_root()
-    if root is not None:
-        if (root / MITDB_FOLDER).is_dir():
-            return root / MITDB_FOLDER
-        tried.append(f"${datapaths.DATA_ENV}/{MITDB_FOLDER} ({root / MITDB_FOLDER})")
-    else:
-        tried.append(f"${datapaths.DATA_ENV} (unset)")
-    cached = datapaths.cache_root() / MITDB_FOLDER
-    if cached.is_dir():
-        return cached
-    tried.append(f"the cache {cached}")
+    found, tried = datapaths.look_up(MITDB_FOLDER, Path.is_dir)
+    if found is not None:
+        return found
     fix = (f"set {datapaths.DATA_ENV} to a folder holding {MITDB_FOLDER}/ (the PhysioNet mitdb 1.0.0 "
            f"release) or pass its path")
     if not download:
         raise UserError(f"MIT-BIH records not found in {', '.join(tried)}; {fix}")
-    return _download_mitdb(cached, tried, fix)
+    return _download_mitdb(datapaths.cache_root() / MITDB_FOLDER, tried, fix)
 
 
 def _download_mitdb(target: Path, tried: list[str], fix: str) -> Path:

@@ -129,9 +129,10 @@ def join_text(title: str, description: str) -> str:
     return f"{title.strip()} {description.strip()}".strip()
 
 
-def local_files(names: tuple[str, ...], data_dir: Path | None) -> dict[str, Path] | None:
+def local_files(names: tuple[str, ...], data_dir: Path | None) -> tuple[dict[str, Path] | None, list[str]]:
     """Paths of `names` from `data_dir` (all must be there), else from the first of
-    $KERAS_MODELS_DATA/ag_news and the cache that holds them all; None if neither does."""
+    $KERAS_MODELS_DATA/ag_news and the cache that holds them all (None if neither does),
+    and the places looked at."""
     if data_dir is not None:
         data_dir = Path(data_dir).expanduser()
         if not data_dir.is_dir():
@@ -139,29 +140,20 @@ def local_files(names: tuple[str, ...], data_dir: Path | None) -> dict[str, Path
         for name in names:
             if not (data_dir / name).is_file():
                 raise UserError(f"--data-dir {data_dir}: {name} is missing; the folder must be in {LAYOUT}")
-        return {name: data_dir / name for name in names}
-    for folder in search_folders():
-        if all((folder / name).is_file() for name in names):
-            return {name: folder / name for name in names}
-    return None
-
-
-def search_folders() -> list[Path]:
-    """$KERAS_MODELS_DATA/ag_news (if set) and the cache's ag_news folder."""
-    roots = [datapaths.data_root(), datapaths.cache_root()]
-    return [root / FOLDER for root in roots if root is not None]
+        return {name: data_dir / name for name in names}, [str(data_dir)]
+    folder, tried = datapaths.look_up(FOLDER, lambda f: all((f / name).is_file() for name in names))
+    return (None if folder is None else {name: folder / name for name in names}), tried
 
 
 def load_sets(protocol: str, data_dir: Path | None = None) -> tuple[dict[str, TextSet], dict[str, str]]:
     """The CSV files the protocol needs, read and checked: ({file name: TextSet}, {file name: source})."""
     names = PROTOCOLS[protocol]
-    paths = local_files(names, data_dir)
+    paths, tried = local_files(names, data_dir)
     if paths is not None:
         return {name: read_csv(path) for name, path in paths.items()}, {n: str(p) for n, p in paths.items()}
     from keras_models.text import tfds_source
 
-    looked = " and ".join(str(folder) for folder in search_folders())
-    return tfds_source.load(names, f"AG News {', '.join(names)} not found in {looked}")
+    return tfds_source.load(names, f"AG News {', '.join(names)} not found in {', '.join(tried)}")
 
 
 def stratified_split(data: TextSet, fraction: float, seed: int, what: str) -> tuple[TextSet, TextSet]:
