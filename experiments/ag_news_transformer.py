@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 
 from keras_models import cli
-from keras_models.rundir import RunDir, check_new_run
+from keras_models.rundir import check_new_run, write_comparison
 from keras_models.text import ag_news
 from keras_models.text.variants import VARIANTS, patience_for
 
@@ -93,10 +93,8 @@ def main(argv: list[str] | None = None) -> None:
     table = f"{splits.note}\n\n{format_table(rows)}"
     print(table)
     if len(rows) > 1:
-        out = RunDir.create(args.runs_dir, EXPERIMENT, tag=f"comparison-{splits.protocol}")
-        (out.path / "comparison.md").write_text(table + "\n")
-        out.write_json("comparison.json", {"data": splits.describe(), "rows": rows})
-        print(f"wrote {out.path / 'comparison.md'}")
+        write_comparison(args.runs_dir, EXPERIMENT, table, {"data": splits.describe()}, rows,
+                         tag=f"comparison-{splits.protocol}")
 
 
 if __name__ == "__main__":

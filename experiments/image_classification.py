@@ -20,7 +20,7 @@ from keras_models.errors import UserError
 from keras_models.images import folder as image_folder
 from keras_models.images import recipe as recipes
 from keras_models.images import split
-from keras_models.rundir import RunDir, check_new_run
+from keras_models.rundir import check_new_run, write_comparison
 
 EXPERIMENT = "image_classification"
 #: builder arguments that --model-arg may not set, and what sets them
@@ -95,10 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     table = format_table(rows)
     print(table)
     if len(rows) > 1:
-        out = RunDir.create(args.runs_dir, EXPERIMENT, tag="comparison")
-        (out.path / "comparison.md").write_text(table + "\n")
-        out.write_json("comparison.json", {"data": data_config, "rows": rows})
-        print(f"wrote {out.path / 'comparison.md'}")
+        write_comparison(args.runs_dir, EXPERIMENT, table, {"data": data_config}, rows)
 
 
 if __name__ == "__main__":

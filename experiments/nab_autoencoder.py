@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from keras_models import cli
 from keras_models.nab import flags
-from keras_models.rundir import RunDir, check_new_run
+from keras_models.rundir import check_new_run, write_comparison
 
 EXPERIMENT = "nab_autoencoder"
 VERSIONS = ("base", "v1", "v2", "v3")
@@ -43,15 +43,13 @@ def main(argv: list[str] | None = None) -> None:
     detector = Detector(nab.series, nab.windowed, nab.labels, nab.threshold, args.batch_size)
     rows = []
     for version in versions:
-        run_dir, metrics = runner.run(make_job(args, version, detector, run_ids[version]))
+        _, metrics = runner.run(make_job(args, version, detector, run_ids[version]))
         rows.append(comparison_row(version, metrics))
     table = format_table(rows)
     print(table)
     if len(rows) > 1:
-        out = RunDir.create(args.runs_dir, EXPERIMENT, tag="comparison")
-        (out.path / "comparison.md").write_text(table + "\n")
-        out.write_json("comparison.json", {"series": nab.series.name, "threshold": str(nab.threshold), "rows": rows})
-        print(f"wrote {out.path / 'comparison.md'}")
+        write_comparison(args.runs_dir, EXPERIMENT, table,
+                         {"series": nab.series.name, "threshold": str(nab.threshold)}, rows)
 
 
 if __name__ == "__main__":

@@ -145,6 +145,17 @@ class RunDir:
         return target
 
 
+def write_comparison(runs_root: Path, experiment: str, table: str, description: dict, rows: list[dict],
+                     tag: str = "comparison") -> RunDir:
+    """A new `runs/<experiment>/<time>-<tag>/` folder holding a table across runs:
+    comparison.md (`table`, as printed) and comparison.json (`description` and `rows`)."""
+    out = RunDir.create(runs_root, experiment, tag=tag)
+    (out.path / "comparison.md").write_text(table + "\n")
+    out.write_json("comparison.json", {**description, "rows": rows})
+    print(f"wrote {out.path / 'comparison.md'}")
+    return out
+
+
 def _json_default(obj):
     """JSON for NumPy scalars/arrays, paths and timestamps."""
     if hasattr(obj, "tolist"):
