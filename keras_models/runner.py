@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
-
 from keras_models.rundir import RunDir
 
 
@@ -228,7 +226,3 @@ def run(job: Job) -> tuple[RunDir, dict]:
     run_dir.write_json("metrics.json", metrics)
     print(f"wrote {run_dir.path} (metrics.json, history.csv, plots/, model.keras, saved_model/)")
     return run_dir, metrics
-
-
-def as_float32(array) -> np.ndarray:
-    return np.asarray(array, dtype=np.float32)
