@@ -25,7 +25,7 @@ def build_parser() -> cli.ArgumentParser:
     parser.add_argument("--model", default="cnn2d_resnet", help=f"one of: {', '.join(registry.names('heartbeat'))}")
     data.add_data_flags(parser)
     parser.add_argument("--learning-rate", type=cli.positive_float, default=1e-3, help="Adam learning rate (default 1e-3)")
-    cli.add_run_flags(parser, epochs=20, batch_size=32, patience=3)
+    cli.add_run_flags(parser, epochs=20, batch_size=32, patience=3, array_flags=True)
     return parser
 
 

@@ -90,14 +90,16 @@ class ClassifierEvaluation:
         x_test: model inputs (or a batched tf.data.Dataset of (x, y) with `y_test` given).
         y_test: (n,) integer labels.
         class_names: names of the k classes.
+        batch_size: prediction batch size for array inputs (None: Keras's 32).
     """
 
     x_test: object
     y_test: np.ndarray
     class_names: list[str]
+    batch_size: int | None = None
 
     def __call__(self, model, run) -> dict:
-        probabilities = as_probabilities(model.predict(self.x_test, verbose=0))
+        probabilities = as_probabilities(model.predict(self.x_test, batch_size=self.batch_size, verbose=0))
         result = classification_metrics(np.asarray(self.y_test), probabilities, self.class_names)
         title = f"{model.name}: test"
         plot_confusion_matrix(result["confusion_matrix"], self.class_names, run.plot("confusion_matrix"),

@@ -118,12 +118,13 @@ def model_kwargs(items: list, models: list[str]) -> dict[str, dict]:
 
 
 def add_run_flags(parser: argparse.ArgumentParser, *, epochs: int | None, batch_size: int | None,
-                  patience: int = 0, batch_size_flag: bool = True) -> None:
+                  patience: int = 0, batch_size_flag: bool = True, array_flags: bool = False) -> None:
     """Flags every training experiment shares (see `keras_models.runner.RunOptions`).
 
     `epochs` or `batch_size` None: the flag defaults to None and the experiment picks
     the value (e.g. from a per-model training recipe). `batch_size_flag=False` leaves
-    `--batch-size` out (for a command that tunes it).
+    `--batch-size` out (for a command that tunes it). `array_flags=True` adds
+    `--steps-per-epoch` and `--eval-batch-size` (for experiments whose splits are arrays).
     """
     group = parser.add_argument_group("run")
 
@@ -135,6 +136,13 @@ def add_run_flags(parser: argparse.ArgumentParser, *, epochs: int | None, batch_
     if batch_size_flag:
         group.add_argument("--batch-size", type=positive_int, default=batch_size,
                            help=f"batch size (default {default(batch_size)})")
+    if array_flags:
+        group.add_argument("--steps-per-epoch", type=positive_int, default=None,
+                           help="batches per epoch (default: the whole training split); shorter epochs fit a CPU "
+                                "budget: each epoch goes on where the last stopped, reshuffling after a full pass")
+        group.add_argument("--eval-batch-size", type=positive_int, default=None,
+                           help="batch size of validation, evaluation and prediction (default: --batch-size); "
+                                "larger is faster and gives the same numbers")
     group.add_argument("--seed", type=non_negative_int, default=42, help="random seed (default 42)")
     group.add_argument(
         "--patience", type=non_negative_int, default=patience,

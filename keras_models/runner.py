@@ -37,6 +37,8 @@ class RunOptions:
 
     epochs: int = 10
     batch_size: int = 32
+    steps_per_epoch: int | None = None
+    eval_batch_size: int | None = None
     seed: int = 42
     patience: int = 0
     runs_dir: Path = Path("runs")
@@ -51,11 +53,18 @@ class RunOptions:
     def from_args(cls, args: argparse.Namespace, **overrides) -> "RunOptions":
         values = dict(
             epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, patience=args.patience,
+            steps_per_epoch=getattr(args, "steps_per_epoch", None),
+            eval_batch_size=getattr(args, "eval_batch_size", None),
             runs_dir=Path(args.runs_dir), run_id=args.run_id, resume=args.resume,
             jit_compile=args.jit_compile, tensorboard=not args.no_tensorboard,
         )
         values.update(overrides)
         return cls(**values)
+
+    @property
+    def eval_batch(self) -> int:
+        """Batch size of validation and evaluation (array splits): `eval_batch_size`, else `batch_size`."""
+        return self.eval_batch_size or self.batch_size
 
 
 @dataclass
@@ -168,7 +177,7 @@ def evaluate_splits(model, job: Job) -> dict:
     """Loss and compiled metrics on each split: {"train": {...}, "val": {...}, "test": {...}}
     ("val" left out when the job has none)."""
     return {
-        name: {k: float(v) for k, v in model.evaluate(**split.fit_kwargs(job.options.batch_size),
+        name: {k: float(v) for k, v in model.evaluate(**split.fit_kwargs(job.options.eval_batch),
                                                       verbose=0, return_dict=True).items()}
         for name, split in (("train", job.train_eval or job.train), ("val", job.val), ("test", job.test))
         if split is not None
@@ -194,6 +203,8 @@ def run(job: Job) -> tuple[RunDir, dict]:
         **job.train.fit_kwargs(opts.batch_size),
         validation_data=None if job.val is None else (job.val.x, job.val.y) if job.val.y is not None else job.val.x,
         epochs=opts.epochs,
+        steps_per_epoch=opts.steps_per_epoch,
+        **({} if job.val is None or job.val.y is None else {"validation_batch_size": opts.eval_batch}),
         class_weight=job.class_weight,
         callbacks=callbacks(job, run_dir),
         verbose=1,

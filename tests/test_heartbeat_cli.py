@@ -53,15 +53,18 @@ def test_bad_input_gives_one_line_and_exit_2(tmp_path, case):
                 env={"KERAS_MODELS_DATA": str(tmp_path / "nothing")})
 
 
-@pytest.mark.parametrize("model, balance", [("cnn2d_resnet", "class-weights"), ("attention_gru", "oversample-semi")])
-def test_tiny_run_from_kaggle_files(tmp_path, model, balance):
+@pytest.mark.parametrize("model, balance, steps", [("cnn2d_resnet", "class-weights", None),
+                                                   ("attention_gru", "oversample-semi", 2)])
+def test_tiny_run_from_kaggle_files(tmp_path, model, balance, steps):
     train, test = write_kaggle(tmp_path / "train.csv", 20), write_kaggle(tmp_path / "test.csv", 4, seed=1)
+    epochs = ["--epochs", "1"] if steps is None else ["--epochs", "2", "--steps-per-epoch", str(steps), "--eval-batch-size", "64"]
     result = run_cli(MODULE, "--model", model, "--balance", balance, "--train-file", train, "--test-file", test,
-                     "--epochs", "1", "--batch-size", "16", "--no-tensorboard", "--runs-dir", tmp_path / "runs",
+                     *epochs, "--batch-size", "16", "--no-tensorboard", "--runs-dir", tmp_path / "runs",
                      cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     run = next((tmp_path / "runs" / "heartbeat").iterdir())
     metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["epochs_run"] == (1 if steps is None else 2)
     test_metrics = metrics["test_metrics"]
     assert set(test_metrics["per_class"]) == {"N", "S", "V", "F", "Q"}
     assert np.asarray(test_metrics["confusion_matrix"]).sum() == 20
@@ -70,3 +73,6 @@ def test_tiny_run_from_kaggle_files(tmp_path, model, balance):
     assert metrics["export"]["saved_model_max_abs_diff"] <= 1e-5
     config = json.loads((run / "config.json").read_text())
     assert config["data"]["counts"]["test"] == {"N": 4, "S": 4, "V": 4, "F": 4, "Q": 4}
+    assert config["args"]["steps_per_epoch"] == steps
+    if steps is not None:  # 2 epochs of 2 batches of 16: 64 of the balanced training beats
+        assert "train_before_balance" in config["data"]["counts"]

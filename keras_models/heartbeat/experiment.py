@@ -30,16 +30,20 @@ def counts(y: np.ndarray) -> dict[str, int]:
 def prepare_splits(parts: dict[str, BeatSet], method: str, view: str, seed: int):
     """Balance the training part only, then shape every part as `view`.
 
+    The training split is scored after fitting on its beats before balancing
+    (`train_eval`): the real beats, not copies or SMOTE's synthetic ones.
+
     Returns:
         ({part: runner.Split}, class_weight or None, {part: class counts}).
     """
     x_train, y_train, class_weight = balance.balance(parts["train"].x, parts["train"].y, method, seed=seed)
     arrays = {"train": (x_train, y_train), "val": (parts["val"].x, parts["val"].y),
               "test": (parts["test"].x, parts["test"].y)}
-    data = {part: runner.Split(splits.to_view(x, view), np.asarray(y, dtype=np.int64)) for part, (x, y) in arrays.items()}
     described = {part: counts(y) for part, (_, y) in arrays.items()}
     if method != "none":
+        arrays["train_eval"] = (parts["train"].x, parts["train"].y)
         described["train_before_balance"] = counts(parts["train"].y)
+    data = {part: runner.Split(splits.to_view(x, view), np.asarray(y, dtype=np.int64)) for part, (x, y) in arrays.items()}
     return data, class_weight, described
 
 
@@ -72,8 +76,8 @@ def make_job(args: argparse.Namespace, parts: dict[str, BeatSet], source: dict) 
         config=config,
         build_model=lambda: registry.build(args.model),
         compile_kwargs=compile_kwargs,
-        options=runner.RunOptions.from_args(args),
-        evaluate=ClassifierEvaluation(data["test"].x, data["test"].y, list(CLASS_NAMES)),
+        options=(options := runner.RunOptions.from_args(args)),
+        evaluate=ClassifierEvaluation(data["test"].x, data["test"].y, list(CLASS_NAMES), batch_size=options.eval_batch),
         class_weight=class_weight,
         tag=f"{args.model}-{args.balance}-{args.split}-s{args.seed}",
         **data,
