@@ -119,7 +119,8 @@ def main(argv: list[str] | None = None) -> None:
                 f" (patience {args.patience}), steps/epoch {args.steps_per_epoch or 'all'}; test-split scores")
     table = protocol + "\n\n" + format_table(rows, COLUMNS)
     print(table)
-    write_comparison(args.runs_dir, "heartbeat", table, {"protocol": vars(args) | {"runs": [":".join(r) for r in args.runs]}},
+    protocol_config = vars(args) | {"runs": [":".join(r) for r in args.runs]}
+    write_comparison(args.runs_dir, "heartbeat", table, {"protocol": protocol_config},
                      rows, tag=f"table-{args.split}")
 
 

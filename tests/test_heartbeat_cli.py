@@ -57,7 +57,8 @@ def test_bad_input_gives_one_line_and_exit_2(tmp_path, case):
                                                    ("attention_gru", "oversample-semi", 2)])
 def test_tiny_run_from_kaggle_files(tmp_path, model, balance, steps):
     train, test = write_kaggle(tmp_path / "train.csv", 20), write_kaggle(tmp_path / "test.csv", 4, seed=1)
-    epochs = ["--epochs", "1"] if steps is None else ["--epochs", "2", "--steps-per-epoch", str(steps), "--eval-batch-size", "64"]
+    epochs = (["--epochs", "1"] if steps is None
+              else ["--epochs", "2", "--steps-per-epoch", str(steps), "--eval-batch-size", "64"])
     result = run_cli(MODULE, "--model", model, "--balance", balance, "--train-file", train, "--test-file", test,
                      *epochs, "--batch-size", "16", "--no-tensorboard", "--runs-dir", tmp_path / "runs",
                      cwd=tmp_path)
