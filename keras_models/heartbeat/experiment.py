@@ -43,7 +43,8 @@ def prepare_splits(parts: dict[str, BeatSet], method: str, view: str, seed: int)
     if method != "none":
         arrays["train_eval"] = (parts["train"].x, parts["train"].y)
         described["train_before_balance"] = counts(parts["train"].y)
-    data = {part: runner.Split(splits.to_view(x, view), np.asarray(y, dtype=np.int64)) for part, (x, y) in arrays.items()}
+    data = {part: runner.Split(splits.to_view(x, view), np.asarray(y, dtype=np.int64))
+            for part, (x, y) in arrays.items()}
     return data, class_weight, described
 
 
@@ -58,6 +59,7 @@ def make_job(args: argparse.Namespace, parts: dict[str, BeatSet], source: dict) 
     """The runner job training `args.model` on `parts` with `args.balance`."""
     view = MODEL_VIEWS[args.model]
     data, class_weight, described = prepare_splits(parts, args.balance, view, args.seed)
+    options = runner.RunOptions.from_args(args)
     config = {
         "args": args_to_config(args),
         "model": args.model,
@@ -76,7 +78,7 @@ def make_job(args: argparse.Namespace, parts: dict[str, BeatSet], source: dict) 
         config=config,
         build_model=lambda: registry.build(args.model),
         compile_kwargs=compile_kwargs,
-        options=(options := runner.RunOptions.from_args(args)),
+        options=options,
         evaluate=ClassifierEvaluation(data["test"].x, data["test"].y, list(CLASS_NAMES), batch_size=options.eval_batch),
         class_weight=class_weight,
         tag=f"{args.model}-{args.balance}-{args.split}-s{args.seed}",
