@@ -41,7 +41,7 @@ def test_hook_writes_plots(tmp_path):
     class Model:
         name = "fake"
 
-        def predict(self, x, verbose=0):
+        def predict(self, x, batch_size=None, verbose=0):
             return np.eye(3)[x]
 
     run = RunDir.create(tmp_path, "exp")
