@@ -26,10 +26,10 @@ import sys
 import time
 from pathlib import Path
 
-from keras_models import cli
+from keras_models import cli, registry
 from keras_models.heartbeat.balance import BALANCE_METHODS
 
-MODELS = ("cnn2d_resnet", "transformer2d_resnet", "attention_gru", "cnn1d_resnet", "gru1d")
+MODELS = tuple(registry.names("heartbeat"))  # cnn2d_resnet first
 #: cnn2d_resnet with every balance option, then the other models with class weights.
 DEFAULT_RUNS = tuple(f"cnn2d_resnet:{method}" for method in BALANCE_METHODS) + tuple(
     f"{model}:class-weights" for model in MODELS[1:])

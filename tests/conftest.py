@@ -147,3 +147,18 @@ def run_refused(module: str, *args, expected: str, cwd: Path, env: dict | None =
     assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], result.stderr[-2000:]
     assert tree(cwd) == before, "a bad input must not write or change any file"
     return lines[0]
+
+
+def refuse_case(module: str, case: tuple, tmp_path: Path, default: tuple | None = None,
+                env: dict | None = None) -> str:
+    """`run_refused` for one entry of a command's bad-input table.
+
+    `case` is (make_args(tmp_path) -> list of arguments, expected text of the error line);
+    `default` is (flag, make_value(tmp_path)), a valid data flag added when the case does
+    not give that flag itself, so the case fails for its own reason.
+    """
+    make_args, expected = case
+    args = [str(a) for a in make_args(tmp_path)]
+    if default is not None and default[0] not in args:
+        args += [default[0], str(default[1](tmp_path))]
+    return run_refused(module, *args, "--runs-dir", tmp_path / "runs", expected=expected, cwd=tmp_path, env=env)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import run_cli, run_refused
+from conftest import refuse_case, run_cli
 
 MODULE = "experiments.heartbeat"
 
@@ -47,10 +47,7 @@ BAD_INPUTS = {
 
 @pytest.mark.parametrize("case", list(BAD_INPUTS))
 def test_bad_input_gives_one_line_and_exit_2(tmp_path, case):
-    make_args, expected = BAD_INPUTS[case]
-    args = make_args(tmp_path)
-    run_refused(MODULE, *args, "--runs-dir", tmp_path / "runs", expected=expected, cwd=tmp_path,
-                env={"KERAS_MODELS_DATA": str(tmp_path / "nothing")})
+    refuse_case(MODULE, BAD_INPUTS[case], tmp_path, env={"KERAS_MODELS_DATA": str(tmp_path / "nothing")})
 
 
 @pytest.mark.parametrize("model, balance, steps", [("cnn2d_resnet", "class-weights", None),

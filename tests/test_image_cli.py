@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import run_cli, run_refused, write_image_folder
+from conftest import refuse_case, run_cli, write_image_folder
 
 MODULE = "experiments.image_classification"
 TINY_VIT = ["--model-arg", "patch_size=16", "--model-arg", "projection_dim=8", "--model-arg", "num_heads=2",
@@ -50,11 +50,7 @@ BAD_INPUTS = {
 
 @pytest.mark.parametrize("case", list(BAD_INPUTS))
 def test_bad_input_gives_one_line_and_exit_2(tmp_path, case):
-    make_args, expected = BAD_INPUTS[case]
-    args = [str(a) for a in make_args(tmp_path)]
-    if "--data" not in args:
-        args += ["--data", str(write_image_folder(tmp_path / "ok"))]
-    run_refused(MODULE, *args, "--runs-dir", tmp_path / "runs", expected=expected, cwd=tmp_path)
+    refuse_case(MODULE, BAD_INPUTS[case], tmp_path, default=("--data", lambda p: write_image_folder(p / "ok")))
 
 
 def test_no_data_anywhere_names_the_fix(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run_cli, run_refused, write_series
+from conftest import refuse_case, run_cli, run_refused, write_series
 
 MODULE = "experiments.nab_autoencoder"
 
@@ -49,11 +49,7 @@ BAD_INPUTS = {
 
 @pytest.mark.parametrize("case", list(BAD_INPUTS))
 def test_bad_input_gives_one_line_and_exit_2(tmp_path, case):
-    make_args, expected = BAD_INPUTS[case]
-    args = [str(a) for a in make_args(tmp_path)]
-    if "--csv" not in args:
-        args += ["--csv", str(write_series(tmp_path / "ok.csv"))]
-    run_refused(MODULE, *args, "--runs-dir", tmp_path / "runs", expected=expected, cwd=tmp_path)
+    refuse_case(MODULE, BAD_INPUTS[case], tmp_path, default=("--csv", lambda p: write_series(p / "ok.csv")))
 
 
 def test_existing_run_folder_is_refused_and_left_alone(tmp_path, series_csv):
