@@ -26,13 +26,15 @@ import sys
 import time
 from pathlib import Path
 
-from keras_models import cli, registry
+from keras_models import checks, cli, registry
 from keras_models.heartbeat.balance import BALANCE_METHODS
 
-MODELS = tuple(registry.names("heartbeat"))  # cnn2d_resnet first
+MODELS = tuple(registry.names("heartbeat"))
+#: the report's order of the models in the table
+TABLE_MODELS = ("cnn2d_resnet", "transformer2d_resnet", "attention_gru", "cnn1d_resnet", "gru1d")
 #: cnn2d_resnet with every balance option, then the other models with class weights.
-DEFAULT_RUNS = tuple(f"cnn2d_resnet:{method}" for method in BALANCE_METHODS) + tuple(
-    f"{model}:class-weights" for model in MODELS[1:])
+DEFAULT_RUNS = tuple(f"{TABLE_MODELS[0]}:{method}" for method in BALANCE_METHODS) + tuple(
+    f"{model}:class-weights" for model in TABLE_MODELS[1:])
 COLUMNS = ["model", "balance", "epochs", "beats_seen", "accuracy", "f1_macro", "recall_macro", "precision_macro",
            "fit_s", "wall_s", "run"]
 
@@ -58,7 +60,7 @@ def build_parser() -> cli.ArgumentParser:
     parser.add_argument("--eval-batch-size", type=cli.positive_int, default=512,
                         help="batch size of validation and evaluation (default 512; the same numbers as 32, faster)")
     parser.add_argument("--patience", type=cli.non_negative_int, default=3, help="early-stopping patience (default 3)")
-    parser.add_argument("--seed", type=cli.non_negative_int, default=42, help="random seed (default 42)")
+    parser.add_argument("--seed", type=cli.argtype(checks.seed, "seed"), default=42, help="random seed (default 42)")
     parser.add_argument("--mitdb", type=Path, default=None, help="folder of the raw MIT-BIH records")
     parser.add_argument("--runs-dir", type=Path, default=Path("runs"), help="root of the run folders (default runs/)")
     return parser

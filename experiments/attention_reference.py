@@ -10,7 +10,6 @@ single-head attention block and of the AG News transformer as images.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from keras_models import cli
 from keras_models.rundir import RunDir, check_new_run
@@ -24,8 +23,7 @@ def build_parser() -> cli.ArgumentParser:
     parser.add_argument("--heads", type=cli.positive_int, default=2, help="heads of the multi-head check (default 2)")
     parser.add_argument("--key-dim", type=cli.positive_int, default=16, help="query/key width per head (default 16)")
     parser.add_argument("--seed", type=cli.non_negative_int, default=0, help="random seed (default 0)")
-    parser.add_argument("--runs-dir", type=Path, default=Path("runs"), help="root of the run folders (default runs/)")
-    parser.add_argument("--run-id", default=None, help="name of the output folder (default: time-stamped)")
+    cli.add_output_flags(parser)
     return parser
 
 
@@ -52,7 +50,7 @@ def compare(heads: int, key_dim: int, seed: int) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    check_new_run(args.runs_dir, EXPERIMENT, args.run_id)
+    check_new_run(args.runs_dir, EXPERIMENT, args.run_id, resumable=False)
 
     from keras_models import graph, registry
     from keras_models.audit import format_table
@@ -61,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     diffs = compare(args.heads, args.key_dim, args.seed)
     rows = [{"check": name, "max_abs_diff": value, "within_1e-5": value <= TOLERANCE} for name, value in diffs.items()]
     print(format_table(rows))
-    run = RunDir.create(args.runs_dir, EXPERIMENT, args.run_id)
+    run = RunDir.create(args.runs_dir, EXPERIMENT, args.run_id, resumable=False)
     print(graph.draw(self_attention_graph(), run.plot("self_attention_graph")))
     print(graph.draw(registry.build("ag_news_dropout"), run.plot("ag_news_transformer_graph")))
     run.write_json("metrics.json", {"tolerance": TOLERANCE, "rows": rows})

@@ -18,14 +18,13 @@ def build_parser() -> cli.ArgumentParser:
     parser = cli.ArgumentParser(prog="python -m experiments.nab_eda", description=__doc__.split("\n")[0])
     parser.add_argument("--series", default=data.DEFAULT_SERIES, help=f"NAB series (default {data.DEFAULT_SERIES})")
     parser.add_argument("--csv", type=Path, default=None, help="a timestamp,value CSV to use instead of --series")
-    parser.add_argument("--runs-dir", type=Path, default=Path("runs"), help="root of the run folders (default runs/)")
-    parser.add_argument("--run-id", default=None, help="name of the output folder (default: time-stamped)")
+    cli.add_output_flags(parser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    check_new_run(args.runs_dir, EXPERIMENT, args.run_id)
+    check_new_run(args.runs_dir, EXPERIMENT, args.run_id, resumable=False)
     series = data.load_series(args.series, args.csv)
     stats = eda.summary_stats(series.frame)
     print(f"{series.name} ({series.path})")
@@ -33,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from keras_models.nab import plots
 
-    run = RunDir.create(args.runs_dir, EXPERIMENT, args.run_id, tag=Path(series.name).name)
+    run = RunDir.create(args.runs_dir, EXPERIMENT, args.run_id, tag=Path(series.name).name, resumable=False)
     run.write_json("stats.json", {"series": series.name, "path": str(series.path), **stats})
     plots.plot_series(series.frame, run.plot("time_series"), f"{series.name}: value over time")
     plots.plot_monthly(series.frame, run.plot("monthly_seasonal"), f"{series.name}: seasonal plot by month")

@@ -6,7 +6,6 @@ Part I autoencoder's computational graph.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from keras_models import cli, registry
 from keras_models.rundir import RunDir, check_new_run
@@ -20,8 +19,7 @@ def build_parser() -> cli.ArgumentParser:
     parser.add_argument("--model", action="append", default=None,
                         help="audit only this registered model (repeatable; default: all)")
     parser.add_argument("--no-graph", action="store_true", help=f"skip the {GRAPH_MODEL} graph image")
-    parser.add_argument("--runs-dir", type=Path, default=Path("runs"), help="root of the run folders (default runs/)")
-    parser.add_argument("--run-id", default=None, help="name of the output folder (default: time-stamped)")
+    cli.add_output_flags(parser)
     return parser
 
 
@@ -30,14 +28,14 @@ def main(argv: list[str] | None = None) -> None:
     names = args.model or registry.names()
     for name in names:
         registry.get(name)
-    check_new_run(args.runs_dir, EXPERIMENT, args.run_id)
+    check_new_run(args.runs_dir, EXPERIMENT, args.run_id, resumable=False)
 
     from keras_models import audit, graph
 
     rows = [row.as_dict() for row in audit.audit(names)]
     table = audit.format_table(rows)
     print(table)
-    run = RunDir.create(args.runs_dir, EXPERIMENT, args.run_id)
+    run = RunDir.create(args.runs_dir, EXPERIMENT, args.run_id, resumable=False)
     (run.path / "audit.md").write_text(table + "\n")
     run.write_json("audit.json", {"rows": rows})
     if not args.no_graph and GRAPH_MODEL in names:

@@ -55,7 +55,12 @@ def audit(names: list[str] | None = None) -> list[AuditRow]:
 
 
 def format_table(rows: list[dict], columns: list[str] | None = None) -> str:
-    """A Markdown table of `rows` (dicts); integers get thousands separators."""
+    """A GitHub Markdown table of `rows` (dicts), one row per dict, rendered by pandas'
+    `DataFrame.to_markdown` (tabulate). Cells are formatted here first: None -> "-",
+    integers get thousands separators, floats 6 significant digits; tabulate then
+    neither re-parses them as numbers nor pads them (``| name |`` stays searchable)."""
+    import pandas as pd
+
     columns = columns or list(rows[0])
 
     def cell(value) -> str:
@@ -69,6 +74,5 @@ def format_table(rows: list[dict], columns: list[str] | None = None) -> str:
             return f"{value:.6g}"
         return str(value)
 
-    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
-    lines += ["| " + " | ".join(cell(row.get(c)) for c in columns) + " |" for row in rows]
-    return "\n".join(lines)
+    frame = pd.DataFrame([[cell(row.get(c)) for c in columns] for row in rows], columns=columns, dtype=object)
+    return frame.to_markdown(index=False, tablefmt="github", disable_numparse=True, stralign=None)

@@ -1,85 +1,171 @@
-"""Shared command-line plumbing: one-line errors, common flags, flag validators.
+"""Command-line plumbing: flags made from configuration fields, one-line errors, resume rules.
 
-Nothing here imports TensorFlow, so argument errors are reported in well under a
-second.
+A command is a thin wrapper: `add_config_flags` turns a configuration class's fields
+into flags (default, check and help come from the field), `parse` reads them,
+`config_from_flags` builds the typed configuration, and the family's Python API does
+the rest. `main` turns a `UserError` into one line and exit status 2, and Ctrl-C into
+one line naming the run folder and the command that resumes it (exit status 130).
+
+Nothing here imports TensorFlow, so bad flags are reported in well under a second.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
 from typing import Callable
 
+from keras_models import checks
+from keras_models.config import flag_of
 from keras_models.errors import UserError
+
+#: the exit status of a command stopped by Ctrl-C (128 + SIGINT)
+INTERRUPTED = 130
 
 
 class ArgumentParser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are `UserError`s (one line, exit status 2)."""
+    """An ArgumentParser whose errors are `UserError`s (one line, exit status 2), and which
+    takes flags only as written in full (so the flags given can be told apart)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # noqa: D401 - argparse API
         raise UserError(f"{message} (see `{self.prog} --help`)")
 
 
 def main(entry: Callable[[list[str] | None], object], argv: list[str] | None = None) -> None:
-    """Run `entry(argv)`; a `UserError` becomes one line on stderr and exit status 2."""
+    """Run `entry(argv)`: a `UserError` becomes one line on stderr and exit status 2;
+    Ctrl-C one line (with the `--resume` command when a run folder exists) and exit 130."""
+    from keras_models.runner import Interrupted
+
     try:
         entry(argv)
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
+    except Interrupted as stop:
+        print(f"interrupted: the run folder {stop.run_dir} is kept; continue it with "
+              f"`python -m experiments.{stop.experiment} --resume {stop.run_dir}`", file=sys.stderr)
+        sys.exit(INTERRUPTED)
+    except KeyboardInterrupt:
+        print("interrupted before training started; no run folder was written", file=sys.stderr)
+        sys.exit(INTERRUPTED)
 
 
-def int_at_least(minimum: int, what: str) -> Callable[[str], int]:
-    """An argparse `type` accepting integers >= `minimum` (`what` names them in errors)."""
+def argtype(check: checks.Check, name: str | None = None) -> Callable[[str], object]:
+    """An argparse `type` from a check: its `BadValue` becomes argparse's error message."""
 
-    def parse(text: str) -> int:
+    def parse(text: str):
         try:
-            value = int(text)
-        except ValueError:
-            value = minimum - 1
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
-        return value
+            return check(text)
+        except checks.BadValue as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
 
+    parse.__name__ = name or getattr(check, "__name__", "value")
     return parse
 
 
-def float_in(low: float, high: float, what: str, *, include_low: bool = True) -> Callable[[str], float]:
-    """An argparse `type` accepting numbers in [low, high) (in (low, high) without
-    `include_low`); `what` names them in errors."""
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = float("nan")
-        if not ((low <= value if include_low else low < value) and value < high):
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
-        return value
-
-    return parse
+positive_int = argtype(checks.positive_int)
+non_negative_int = argtype(checks.non_negative_int)
+positive_float = argtype(checks.positive_number)
 
 
-positive_int = int_at_least(1, "a positive integer")
-non_negative_int = int_at_least(0, "an integer >= 0")
-#: a finite number > 0 (a learning rate, a weight decay)
-positive_float = float_in(0.0, float("inf"), "a positive number", include_low=False)
-non_negative_float = float_in(0.0, float("inf"), "a number >= 0")
+def add_config_flags(parser: argparse.ArgumentParser, config_cls, *, title: str | None = None,
+                     exclude: tuple[str, ...] = (), include: tuple[str, ...] = (), defaults: dict | None = None):
+    """One flag per command-line field of `config_cls` (see `keras_models.config.option`).
+
+    Args:
+        exclude: fields left off (the command sets them, or adds its own flag).
+        include: fields added although declared ``cli=False`` (e.g. steps_per_epoch).
+        defaults: {field: default} shown and used instead of the class's.
+    """
+    group = parser.add_argument_group(title) if title else parser
+    defaults = defaults or {}
+    for f in dataclasses.fields(config_cls):
+        if f.name in exclude or not (f.metadata.get("cli", True) or f.name in include):
+            continue
+        default = defaults.get(f.name, f.default if f.default is not dataclasses.MISSING else None)
+        flag = flag_of(f)
+        help_text = f.metadata.get("help", "")
+        if f.metadata.get("check") is checks.boolean:
+            action = "store_false" if flag.startswith("--no-") else "store_true"
+            group.add_argument(flag, dest=f.name, action=action, default=default, help=help_text)
+            continue
+        shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
+        group.add_argument(flag, dest=f.name, type=argtype(f.metadata["check"], f.name), default=default,
+                           metavar=f.metadata.get("metavar") or f.name.upper(),
+                           help=f"{help_text} (default {shown})" if shown is not None else help_text)
 
 
-def fractions(text: str) -> tuple[float, float, float]:
-    """Parse 'TRAIN,VAL,TEST' fractions that are positive and sum to 1."""
-    try:
-        parts = tuple(float(p) for p in text.split(","))
-    except ValueError:
-        parts = ()
-    if len(parts) != 3 or min(parts) <= 0 or abs(sum(parts) - 1.0) > 1e-6:
-        raise argparse.ArgumentTypeError(
-            f"expected three positive fractions TRAIN,VAL,TEST summing to 1 (e.g. 0.7,0.15,0.15), got {text!r}"
-        )
-    return parts  # type: ignore[return-value]
+def add_output_flags(parser: argparse.ArgumentParser) -> None:
+    """--runs-dir and --run-id of a command that writes one output folder (and has no --resume)."""
+    from keras_models.config import run_id
+
+    parser.add_argument("--runs-dir", type=argtype(checks.path), default=Path("runs"),
+                        help="root of the output folders (default runs/)")
+    parser.add_argument("--run-id", type=argtype(run_id), default=None,
+                        help="name of the output folder (default: time-stamped)")
+
+
+def add_resume_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--resume", type=Path, default=None, metavar="RUN_DIR",
+                        help="continue an interrupted run from its folder: its config.json gives every setting "
+                             "(only --epochs may be given beside it, to train longer)")
+
+
+def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> tuple[dict, set[str]]:
+    """(the parsed values {dest: value}, the dests of the flags written on the command line)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    values = vars(parser.parse_args(argv))
+    by_flag = {s: a.dest for a in parser._actions for s in a.option_strings}
+    given = {by_flag[token.split("=", 1)[0]] for token in argv if token.split("=", 1)[0] in by_flag}
+    return values, given
+
+
+def refuse_beside_resume(given: set[str], allowed: tuple[str, ...] = ("epochs",), *, resume: Path | None = None,
+                         experiment: str | None = None) -> None:
+    """`UserError` if flags other than `allowed` were given next to `--resume` (after checking,
+    when `resume` and `experiment` are given, that the folder is an interrupted run of it)."""
+    if resume is not None and experiment is not None:
+        from keras_models.rundir import RunDir
+
+        RunDir.open_for_resume(resume, experiment)
+    extra = sorted(given - {"resume", *allowed})
+    if extra:
+        flags = ", ".join("--" + name.replace("_", "-") for name in extra)
+        raise UserError(f"{flags} cannot be given with --resume: a resumed run keeps the settings in its "
+                        f"config.json (only {', '.join('--' + a.replace('_', '-') for a in allowed)} may be given, "
+                        "to train longer); start a new run to change them")
+
+
+def resume(family, values: dict, given: set[str]):
+    """`--resume RUN_DIR` of a training command: check the folder is an interrupted run of
+    `family.EXPERIMENT`, refuse other flags (but `--epochs`), and continue it with
+    `family.resume`; returns what that returns."""
+    refuse_beside_resume(given, resume=values["resume"], experiment=family.EXPERIMENT)
+    return family.resume(values["resume"], epochs=values["epochs"] if "epochs" in given else None)
+
+
+def run_family(family, values: dict, given: set[str], *, choice: str, first: str):
+    """What a training command does with its parsed flags: `--resume`, else `<choice> all`
+    (every version/variant through `family.compare`, the configuration built with
+    `choice=first`), else one `family.run`."""
+    if values["resume"] is not None:
+        return resume(family, values, given)
+    if values[choice] == "all":
+        return family.compare(config_from_flags(family.Config, values, **{choice: first}))
+    return family.run(config_from_flags(family.Config, values))
+
+
+def config_from_flags(config_cls, values: dict, **overrides):
+    """The configuration of the parsed flag `values` (its fields only), with `overrides`."""
+    names = {f.name for f in dataclasses.fields(config_cls)}
+    return config_cls(**{**{k: v for k, v in values.items() if k in names}, **overrides})
 
 
 def model_arg(text: str) -> tuple[str | None, str, object]:
@@ -117,70 +203,10 @@ def model_kwargs(items: list, models: list[str]) -> dict[str, dict]:
     return kwargs
 
 
-def add_run_flags(parser: argparse.ArgumentParser, *, epochs: int | None, batch_size: int | None,
-                  patience: int = 0, batch_size_flag: bool = True, array_flags: bool = False) -> None:
-    """Flags every training experiment shares (see `keras_models.runner.RunOptions`).
+def print_table(rows: list[dict]) -> str:
+    """Print `rows` as a Markdown table and return it."""
+    from keras_models.audit import format_table
 
-    `epochs` or `batch_size` None: the flag defaults to None and the experiment picks
-    the value (e.g. from a per-model training recipe). `batch_size_flag=False` leaves
-    `--batch-size` out (for a command that tunes it). `array_flags=True` adds
-    `--steps-per-epoch` and `--eval-batch-size` (for experiments whose splits are arrays).
-    """
-    group = parser.add_argument_group("run")
-
-    def default(value) -> str:
-        return "set by the experiment" if value is None else str(value)
-
-    group.add_argument("--epochs", type=positive_int, default=epochs,
-                       help=f"training epochs (default {default(epochs)})")
-    if batch_size_flag:
-        group.add_argument("--batch-size", type=positive_int, default=batch_size,
-                           help=f"batch size (default {default(batch_size)})")
-    if array_flags:
-        group.add_argument("--steps-per-epoch", type=positive_int, default=None,
-                           help="batches per epoch (default: the whole training split); shorter epochs fit a CPU "
-                                "budget: each epoch goes on where the last stopped, reshuffling after a full pass")
-        group.add_argument("--eval-batch-size", type=positive_int, default=None,
-                           help="batch size of validation, evaluation and prediction (default: --batch-size); "
-                                "larger is faster and gives the same numbers")
-    group.add_argument("--seed", type=non_negative_int, default=42, help="random seed (default 42)")
-    group.add_argument(
-        "--patience", type=non_negative_int, default=patience,
-        help=f"early-stopping patience in epochs on the validation loss; 0 turns it off (default {patience})",
-    )
-    group.add_argument("--runs-dir", type=Path, default=Path("runs"), help="root of the run folders (default runs/)")
-    group.add_argument("--run-id", default=None, help="name of the run folder (default: a new time-stamped name)")
-    group.add_argument("--resume", type=Path, default=None, metavar="RUN_DIR",
-                       help="continue an interrupted run from its folder (its config.json gives every other flag)")
-    group.add_argument("--jit-compile", action="store_true", help="compile with XLA (slower on CPU; off by default)")
-    group.add_argument("--no-tensorboard", action="store_true", help="do not write TensorBoard logs")
-
-
-def resume_args(parser: argparse.ArgumentParser, args: argparse.Namespace, experiment: str) -> argparse.Namespace:
-    """For `--resume RUN_DIR`, return the arguments recorded in the run's config.json
-    (values of `type=Path` flags become paths again).
-
-    Raises `UserError` if the folder is not an interrupted run of `experiment`.
-    """
-    from keras_models.rundir import RunDir
-
-    run = RunDir.open_for_resume(args.resume, experiment)
-    restored = argparse.Namespace(**json.loads(run.config_path.read_text())["args"])
-    for action in parser._actions:
-        value = getattr(restored, action.dest, None)
-        if action.type is Path and value is not None:
-            setattr(restored, action.dest, Path(value))
-    restored.resume = run.path
-    return restored
-
-
-def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None, experiment: str) -> argparse.Namespace:
-    """Parse `argv`; for `--resume RUN_DIR`, the arguments recorded in that run instead
-    (see `resume_args`)."""
-    args = parser.parse_args(argv)
-    return resume_args(parser, args, experiment) if args.resume is not None else args
-
-
-def args_to_config(args: argparse.Namespace) -> dict:
-    """JSON-ready copy of the parsed arguments (paths become strings)."""
-    return {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+    table = format_table(rows)
+    print(table)
+    return table

@@ -7,27 +7,24 @@ Every data set is addressed by a path relative to a data root laid out like
 1. an explicit path (a command-line flag) wins and must exist;
 2. ``$KERAS_MODELS_DATA/<relpath>`` if that variable is set and the file is there;
 3. ``<cache>/<relpath>``, the download cache (``$KERAS_MODELS_CACHE``, default ``./data``);
-4. a download of a pinned URL into the cache, accepted only if its sha256 matches
-   (skipped when $KERAS_MODELS_OFFLINE is set).
+4. a download of a pinned URL into the cache with `pooch.retrieve`, accepted only if
+   its sha256 matches (skipped when $KERAS_MODELS_OFFLINE is set).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import tempfile
-import urllib.error
-import urllib.request
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+import pooch
 
 from keras_models.errors import UserError
 
 DATA_ENV = "KERAS_MODELS_DATA"
 CACHE_ENV = "KERAS_MODELS_CACHE"
 OFFLINE_ENV = "KERAS_MODELS_OFFLINE"  # set to 1 to never download (the test suite does)
-DOWNLOAD_TIMEOUT_S = 30
 
 
 @dataclass(frozen=True)
@@ -50,11 +47,8 @@ def cache_root() -> Path:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """The hex sha256 of the file at `path`."""
+    return pooch.file_hash(str(path), alg="sha256")
 
 
 def resolve(relpath: str, *, explicit: Path | None = None, remote: Remote | None = None,
@@ -81,8 +75,8 @@ def resolve(relpath: str, *, explicit: Path | None = None, remote: Remote | None
     try:
         return download(remote, cache_root() / relpath)
     except OSError as err:
-        raise UserError(f"{missing} and its download from {remote.url} failed "
-                        f"({getattr(err, 'reason', err)}); {fix}") from None
+        reason = " ".join(str(getattr(err, "reason", None) or err).split())  # one line
+        raise UserError(f"{missing} and its download from {remote.url} failed ({reason}); {fix}") from None
 
 
 def look_up(relpath: str, exists) -> tuple[Path | None, list[str]]:
@@ -126,24 +120,27 @@ def resolve_dir(relpath: str, *, explicit: Path | None = None, flag: str = "a fo
 
 
 def download(remote: Remote, target: Path) -> Path:
-    """Download `remote` to `target`, keeping it only if its sha256 matches the pin."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    print(f"downloading {remote.url} -> {target}")
-    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, suffix=".part") as tmp:
-        tmp_path = Path(tmp.name)
-        try:
-            with urllib.request.urlopen(remote.url, timeout=DOWNLOAD_TIMEOUT_S) as response:
-                shutil.copyfileobj(response, tmp)
-        except BaseException:
-            tmp.close()
-            tmp_path.unlink(missing_ok=True)
-            raise
-    digest = sha256_of(tmp_path)
-    if digest != remote.sha256:
-        tmp_path.unlink()
+    """Download `remote` to `target` with `pooch.retrieve`, keeping it only if its
+    sha256 matches the pin (pooch downloads to a temporary file beside `target` and
+    deletes it on a mismatch).
+
+    Network failures propagate as `OSError` (requests' exceptions are ones); a bad
+    URL or a hash mismatch raises `UserError`.
+    """
+    target = Path(target)
+    try:
+        downloader = pooch.downloaders.choose_downloader(remote.url, progressbar=True)
+    except ValueError as err:
+        raise UserError(f"cannot download {remote.url} ({err}); "
+                        f"use a local copy: set {DATA_ENV} to a folder laid out like shared/data") from None
+    try:
+        pooch.retrieve(remote.url, known_hash=f"sha256:{remote.sha256}", fname=target.name,
+                       path=target.parent, downloader=downloader, progressbar=True)
+    except ValueError as err:  # the only ValueError left is pooch's hash check
+        got = re.search(r"but got ([0-9a-fA-F]+)", str(err))
         raise UserError(
-            f"download of {remote.url} has sha256 {digest}, expected {remote.sha256}: "
-            "the file changed upstream or the transfer broke; nothing was kept, try again or use a local copy"
-        )
-    os.replace(tmp_path, target)
+            f"download of {remote.url} has sha256 {got.group(1) if got else '(another)'}, expected {remote.sha256}: "
+            "the file changed upstream or the transfer broke; nothing was kept in the cache, "
+            f"try again or use a local copy ({DATA_ENV})"
+        ) from None
     return target

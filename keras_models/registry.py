@@ -1,146 +1,182 @@
-"""The one registry of model builders, by name.
+"""The one registry of model builders, by name, with every fact about each model.
 
-Each entry names its builder as ``"module:function"`` so that listing models and
-validating a `--model` flag import nothing heavy; the builder's module (and Keras)
-is imported only when a model is built.
+A builder registers itself where it is defined, timm-style::
 
-A builder takes keyword hyper-parameters (with the documented defaults) and
-returns an uncompiled `keras.Model`.
+    @register_model(family="heartbeat", view="2d", documented_params=1_084_421, source="report 000",
+                    tunable={"hidden": choice(32, 64, 128)})
+    def cnn2d_resnet(input_shape=(16, 12, 1), num_classes=5, hidden=128, num_blocks=1):
+        ...
+
+Model modules name Keras through `keras_models.lazy`, so importing them (to list or
+validate models) does not import TensorFlow; Keras loads when a model is built. A
+builder takes keyword hyper-parameters (with the documented defaults) and returns an
+uncompiled `keras.Model`.
+
+Tests and users add a model in one line: ``registry.register(ModelSpec("toy", toy, "heartbeat", view="1d"))``.
 """
 
 from __future__ import annotations
 
-import ast
-import importlib.util
+import importlib
+import inspect
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Callable
 
+from keras_models import checks
 from keras_models.errors import UserError
+
+#: the modules whose builders register themselves (imported on the first lookup)
+MODEL_MODULES = ("keras_models.models.autoencoders", "keras_models.models.heartbeat",
+                 "keras_models.models.ag_news", "keras_models.models.images")
+
+#: heartbeat input views: (n, 16, 12, 1) images or (n, 192, 1) sequences
+VIEWS = ("1d", "2d")
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A registered model.
+    """A registered model and every fact about it.
 
     Attributes:
-        name: registry name (the `--model`/`--version` value).
-        builder: ``"package.module:function"`` returning a `keras.Model`.
-        family: experiment family ("nab", "autoencoder", ...).
+        name: registry name (the `--model` value).
+        builder: the function (or `functools.partial`) returning an uncompiled `keras.Model`.
+        family: the experiment that trains it: "nab", "heartbeat", "ag_news", "images", "autoencoder".
         documented_params: the trainable parameter count the source gives (None if it gives none).
-        source: where the documented architecture and number come from.
-        note: what the audit should say about a difference.
-        input_shape: shape of one input with the default hyper-parameters (no batch axis),
-            for example batches in tests and benchmarks.
-        test_kwargs: hyper-parameters of a small model of the same architecture and input
-            shape, built by the registry-driven tests (export round trips) to keep them fast.
+        source: where the documented architecture and numbers come from.
+        note: what the parameter audit should say about a difference.
+        documented: other documented numbers (e.g. {"test_accuracy": 0.9183}).
+        view: heartbeat models: the input view they read ("1d" or "2d").
+        recipe: image models: the default training recipe (`keras_models.images.recipe.RECIPES`).
+        tunable: the architecture part of the model's search space ({builder argument: spec},
+            specs from `keras_models.tuning.search_space`).
+        input_shape: shape of one input with the default hyper-parameters (no batch axis).
+        test_kwargs: hyper-parameters of a small model of the same architecture (fast tests).
+        check: `check(kwargs)` raises `UserError` for builder arguments that cannot build
+            (rules between arguments, checked before TensorFlow loads).
     """
 
     name: str
-    builder: str
+    builder: Callable
     family: str
-    documented_params: int | None
-    source: str
+    documented_params: int | None = None
+    source: str = ""
     note: str = ""
+    documented: dict = field(default_factory=dict)
+    view: str | None = None
+    recipe: str | None = None
+    tunable: dict = field(default_factory=dict)
     input_shape: tuple = ()
     test_kwargs: dict = field(default_factory=dict)
+    check: Callable[[dict], None] | None = None
+
+    def __post_init__(self):
+        if self.family == "heartbeat" and self.view not in VIEWS:
+            raise ValueError(f"heartbeat model {self.name!r} needs view= one of {VIEWS}")
 
     def build(self, **kwargs):
-        module_name, func_name = self.builder.split(":")
-        return getattr(importlib.import_module(module_name), func_name)(**kwargs)
+        """The uncompiled model with `kwargs` over the builder's defaults."""
+        return self.builder(**kwargs)
+
+    def parameters(self) -> dict[str, inspect.Parameter]:
+        """The builder's keyword parameters (read from its signature; nothing is imported)."""
+        return {name: p for name, p in inspect.signature(self.builder).parameters.items()
+                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
 
     def parameter_names(self) -> list[str]:
-        """The builder's parameter names, read from its source without importing it (no Keras).
+        return list(self.parameters())
 
-        The builder is a module-level function, or a name bound to ``partial(function, ...)``
-        (whose keywords stay overridable, so it takes the function's parameters).
-        """
-        module_name, name = self.builder.split(":")
-        tree = ast.parse(Path(importlib.util.find_spec(module_name).origin).read_text())
-        for _ in range(len(tree.body)):  # follow partial(...) bindings, never forever
-            for node in tree.body:
-                if isinstance(node, ast.FunctionDef) and node.name == name:
-                    return [a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
-            bound = [node.value for node in tree.body if isinstance(node, ast.Assign)
-                     and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
-                     and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "partial"
-                     and node.value.args and isinstance(node.value.args[0], ast.Name)]
-            if not bound:
-                break
-            name = bound[0].args[0].id
-        raise ValueError(f"{self.builder}: no function or partial(function, ...) of that name in {module_name}")
-
-    def check_kwargs(self, kwargs: dict) -> None:
-        """`UserError` unless the builder takes these keyword arguments."""
-        known = self.parameter_names()
+    def check_kwargs(self, kwargs: dict) -> dict:
+        """`kwargs` with values converted to the builder's parameter types; `UserError` for
+        an unknown name, a value of the wrong type or out of range. No TensorFlow."""
+        known = self.parameters()
         unknown = sorted(set(kwargs) - set(known))
         if unknown:
             raise UserError(f"{self.name} has no hyper-parameter {', '.join(map(repr, unknown))}; "
                             f"it takes: {', '.join(known)}")
+        checked = {}
+        for name, value in kwargs.items():
+            check = _parameter_check(name, known[name])
+            try:
+                checked[name] = value if check is None else check(value)
+            except checks.BadValue as err:
+                raise UserError(f"{self.name} hyper-parameter {name}: {err}") from None
+        if self.check is not None:
+            self.check({**{n: p.default for n, p in known.items() if p.default is not p.empty}, **checked})
+        return checked
 
 
-_AE = "keras_models.models.autoencoders"
-_HB = "keras_models.models.heartbeat"
-_IM = "keras_models.models.images"
-_BN_NOTE = "trainable count; Keras' total adds 768 BatchNorm moving statistics (PyTorch buffers)"
-_AG = "keras_models.models.ag_news"
-_AG_NOTE = "report 003 gives no parameter count; keras-io sizes (vocabulary 20,000, length 200, embedding 32)"
+#: rules for parameters by name; other numbers: positive integers, finite floats >= 0
+_NAMED_CHECKS = {"dropout": checks.rate, "l2": checks.non_negative_number, "weight_decay": checks.non_negative_number}
 
-MODELS: dict[str, ModelSpec] = {
-    spec.name: spec
-    for spec in [
-        ModelSpec(
-            "part1_autoencoder", f"{_AE}:part1_autoencoder", "autoencoder", 1_057_824,
-            "report 003, Part I",
-            "the report left out the output layer's 1,000 biases (512x1000 instead of 512x1000+1000)",
-            input_shape=(1000,),
-        ),
-        ModelSpec("nab_base", f"{_AE}:nab_base", "nab", 588, "report 003, Part II (base)", input_shape=(30, 1)),
-        ModelSpec("nab_v1", f"{_AE}:nab_v1", "nab", 1_356, "report 003, Part II (version 1)", input_shape=(30, 1)),
-        ModelSpec("nab_v2", f"{_AE}:nab_v2", "nab", 1_356, "report 003, Part II (version 2)", input_shape=(30, 1)),
-        ModelSpec("nab_v3", f"{_AE}:nab_v3", "nab", 4_193, "report 003, Part II (version 3, LSTM)",
-                  input_shape=(30, 1)),
-        ModelSpec("cnn2d_resnet", f"{_HB}:cnn2d_resnet", "heartbeat", 1_084_421,
-                  "report 000, CNN2DResNet; SPEC §1 (checked with torch)", _BN_NOTE, input_shape=(16, 12, 1)),
-        ModelSpec("transformer2d_resnet", f"{_HB}:transformer2d_resnet", "heartbeat", None,
-                  "report 000, Transformer2DResNet", "no documented count; equals the PyTorch reference's "
-                  "(397,189 with 1 block, 8 heads, linear head; +512 BatchNorm statistics)", input_shape=(16, 12, 1)),
-        ModelSpec("attention_gru", f"{_HB}:attention_gru", "heartbeat", 513_797,
-                  "report 000, AttentionGRU; SPEC §1 (checked with torch)",
-                  "GRU 446,592 + MHA 66,048 + 2 LayerNorms 512 + head 645", input_shape=(192, 1)),
-        ModelSpec("cnn1d_resnet", f"{_HB}:cnn1d_resnet", "heartbeat", None, "SPEC §1, 1D baseline",
-                  "no documented count: cnn2d_resnet with 1D convolutions", input_shape=(192, 1)),
-        ModelSpec("gru1d", f"{_HB}:gru1d", "heartbeat", None, "SPEC §1, 1D baseline",
-                  "no documented count: attention_gru without norms or attention", input_shape=(192, 1)),
-        ModelSpec("ag_news_base", f"{_AG}:ag_news_base", "ag_news", None, "report 003, Part IV (base)", _AG_NOTE),
-        ModelSpec("ag_news_dropout", f"{_AG}:ag_news_dropout", "ag_news", None,
-                  "report 003, Part IV (dropout; also dropout + early stopping)", _AG_NOTE),
-        ModelSpec("ag_news_dropout_l2", f"{_AG}:ag_news_dropout_l2", "ag_news", None,
-                  "report 003, Part IV (dropout + early stopping + L2)", _AG_NOTE),
-        ModelSpec("ag_news_best", f"{_AG}:ag_news_best", "ag_news", None, "this package (variant best)",
-                  "not in the report: keras-io sizes with padding masked, length 128 and dropout 0.2"),
-        ModelSpec("vit", f"{_IM}:vit", "images", None, "report 003, Bonus (ViT); SPEC §4",
-                  "the report gives no count; ViT with shifted patches and locality self-attention "
-                  "(Lee et al. 2021), patch 8, d 128, 4 heads, 6 layers", input_shape=(64, 64, 3),
-                  test_kwargs=dict(patch_size=16, projection_dim=8, num_heads=2, transformer_layers=1,
-                                   mlp_head_units=(8,))),
-        ModelSpec("efficientnet_b0", f"{_IM}:efficientnet_b0", "images", 4_053_414,
-                  "report 003, Bonus (EfficientNet); SPEC §6",
-                  "SPEC §6 gives Keras' total count: 4,011,391 trainable + 42,023 non-trainable "
-                  "(BatchNorm and input Normalization statistics) = 4,053,414", input_shape=(64, 64, 3)),
-        ModelSpec("vgg", f"{_IM}:vgg", "images", None, "report 003, Bonus (VGG, 91.83 % test accuracy)",
-                  "the report gives no count; VGG-16 layout with BatchNorm, 512-wide dense layers; "
-                  "+8,448 BatchNorm statistics", input_shape=(64, 64, 3),
-                  test_kwargs=dict(widths=(4, 4, 8, 8, 8), dense_units=(8, 8))),
-        ModelSpec("resnet", f"{_IM}:resnet", "images", None, "report 003, Bonus (ResNet, 90.14 % test accuracy)",
-                  "the report gives no count; ResNet-18 layout, 3x3/2 stem; +7,808 BatchNorm statistics",
-                  input_shape=(64, 64, 3), test_kwargs=dict(widths=(4, 8, 8, 8))),
-    ]
-}
+
+def _parameter_check(name: str, parameter: inspect.Parameter):
+    """The check of a builder parameter, from its name or its annotation/default's type."""
+    if name in _NAMED_CHECKS:
+        return _NAMED_CHECKS[name]
+    annotation = str(parameter.annotation)
+    default = parameter.default
+    optional = "None" in annotation or default is None
+    base = (checks.boolean if annotation.startswith("bool") or isinstance(default, bool) else
+            checks.positive_int if annotation.startswith("int") or type(default) is int else
+            checks.non_negative_number if annotation.startswith("float") or isinstance(default, float) else
+            checks.sequence_of(checks.positive_int, "a list of positive integers")
+            if annotation.startswith("tuple") or isinstance(default, tuple) else
+            checks.text if annotation.startswith("str") or isinstance(default, str) else None)
+    if base is None:
+        return None
+    return checks.optional(base) if optional else base
+
+
+MODELS: dict[str, ModelSpec] = {}
+_loaded = False
+
+
+def register(spec: ModelSpec) -> ModelSpec:
+    """Add `spec` to the registry (a name registered twice is an error)."""
+    if spec.name in MODELS and MODELS[spec.name].builder is not spec.builder:
+        raise ValueError(f"model {spec.name!r} is registered twice")
+    MODELS[spec.name] = spec
+    return spec
+
+
+def unregister(name: str) -> None:
+    """Remove a model (tests that registered a toy model)."""
+    MODELS.pop(name, None)
+
+
+def register_model(family: str, *, name: str | None = None, **facts):
+    """Decorator registering the builder below it, under its own name unless `name` is given.
+
+    Also callable on a `functools.partial`: ``register_model("ag_news", name="x")(partial(...))``.
+    """
+
+    def decorate(builder):
+        register(ModelSpec(name or builder.__name__, builder, family, **facts))
+        return builder
+
+    return decorate
+
+
+def _load() -> None:
+    global _loaded
+    if not _loaded:
+        _loaded = True  # before the imports: a model module may list models while it loads
+        try:
+            for module in MODEL_MODULES:
+                importlib.import_module(module)
+        except BaseException:
+            _loaded = False
+            raise
 
 
 def names(family: str | None = None) -> list[str]:
     """Registered model names, optionally of one family, in registration order."""
+    _load()
     return [n for n, s in MODELS.items() if family is None or s.family == family]
+
+
+def specs(family: str | None = None) -> list[ModelSpec]:
+    return [MODELS[n] for n in names(family)]
 
 
 def get(name: str, family: str | None = None) -> ModelSpec:
@@ -148,7 +184,7 @@ def get(name: str, family: str | None = None) -> ModelSpec:
     known names otherwise."""
     known = names(family)
     if name not in known:
-        raise UserError(f"unknown model {name!r}; known models: {', '.join(known)}")
+        raise UserError(f"unknown model {name!r}; known {family + ' ' if family else ''}models: {', '.join(known)}")
     return MODELS[name]
 
 

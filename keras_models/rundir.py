@@ -15,35 +15,46 @@ A run folder holds::
 
 from __future__ import annotations
 
+import errno
 import json
+import math
 import os
-import re
+import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from keras_models import checks, config
 from keras_models.errors import UserError
 
-_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+def _os_error(err: OSError, path: Path, fix: str) -> UserError:
+    reason = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+              errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+              errno.ENAMETOOLONG: "the name is too long", errno.ENOTDIR: "a part of the path is a file",
+              errno.EEXIST: "a file of that name exists"}.get(err.errno, err.strerror or str(err))
+    return UserError(f"cannot write {path}: {reason}; {fix}")
 
 
-def _check_run_id(run_id: str) -> None:
-    if not _RUN_ID.match(run_id):
-        raise UserError(
-            f"bad --run-id {run_id!r}: use letters, digits, '.', '_' and '-' only (no '/' or spaces)"
-        )
-
-
-def check_new_run(runs_root: Path, experiment: str, run_id: str | None) -> None:
-    """Fail early (before any work) if an explicit `run_id` names an existing run."""
+def check_new_run(runs_root: Path, experiment: str, run_id: str | None, resumable: bool = True) -> None:
+    """Fail early (before any work) if an explicit `run_id` names an existing run, or the
+    runs folder cannot hold run folders (it is a file). `resumable`: the command has `--resume`."""
+    runs_root = Path(runs_root)
+    if run_id is not None:
+        try:
+            config.run_id(run_id)
+        except checks.BadValue as err:
+            raise UserError(f"bad --run-id: {err}") from None
+    for parent in (runs_root, runs_root / experiment):
+        if parent.exists() and not parent.is_dir():
+            raise UserError(f"--runs-dir: {parent} is a file, not a folder; give --runs-dir a folder")
     if run_id is None:
         return
-    _check_run_id(run_id)
-    path = Path(runs_root) / experiment / run_id
+    path = runs_root / experiment / run_id
     if path.exists():
         raise UserError(
-            f"run folder {path} already exists and runs are never overwritten: "
-            "choose another --run-id, or continue it with --resume"
+            f"run folder {path} already exists and runs are never overwritten: choose another --run-id"
+            + (", or continue it with --resume" if resumable else "")
         )
 
 
@@ -54,12 +65,16 @@ class RunDir:
     path: Path
 
     @classmethod
-    def create(cls, runs_root: Path, experiment: str, run_id: str | None = None, tag: str = "") -> "RunDir":
+    def create(cls, runs_root: Path, experiment: str, run_id: str | None = None, tag: str = "",
+               resumable: bool = True) -> "RunDir":
         """Make a new, empty run folder; an existing one is never reused."""
         parent = Path(runs_root) / experiment
-        parent.mkdir(parents=True, exist_ok=True)
+        check_new_run(runs_root, experiment, run_id, resumable)
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise _os_error(err, parent, "give --runs-dir a writable folder") from None
         if run_id is not None:
-            check_new_run(runs_root, experiment, run_id)
             candidates = [run_id]
         else:
             stem = time.strftime("%Y%m%d-%H%M%S") + (f"-{tag}" if tag else "")
@@ -69,6 +84,8 @@ class RunDir:
                 (parent / name).mkdir()
             except FileExistsError:
                 continue
+            except OSError as err:
+                raise _os_error(err, parent / name, "give --runs-dir a writable folder (or a shorter --run-id)") from None
             return cls(parent / name)
         raise UserError(f"run folder {parent / candidates[0]} already exists: choose another --run-id")
 
@@ -81,10 +98,7 @@ class RunDir:
             raise UserError(f"--resume {path}: no such run folder; give the folder of an interrupted run")
         if not run.config_path.is_file():
             raise UserError(f"--resume {path}: no config.json there, so it is not a run folder")
-        try:
-            recorded = json.loads(run.config_path.read_text())
-        except json.JSONDecodeError as err:
-            raise UserError(f"--resume {path}: config.json is not valid JSON ({err})") from None
+        recorded = run.read_config()
         if recorded.get("experiment") != experiment:
             raise UserError(
                 f"--resume {path}: that run belongs to experiment {recorded.get('experiment')!r}, not {experiment!r}"
@@ -92,6 +106,40 @@ class RunDir:
         if run.metrics_path.exists():
             raise UserError(f"--resume {path}: that run already finished (metrics.json exists); start a new run")
         return run
+
+    @classmethod
+    def check_new(cls, runs_root: Path, experiment: str, run_id: str | None) -> None:
+        check_new_run(runs_root, experiment, run_id)
+
+    def read_config(self) -> dict:
+        """The run's config.json (`UserError` if it is not a JSON object)."""
+        try:
+            recorded = json.loads(self.config_path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise UserError(f"{self.config_path}: not readable as JSON ({err}); it is not a run's config.json") from None
+        if not isinstance(recorded, dict):
+            raise UserError(f"{self.config_path}: expected a JSON object; it is not a run's config.json")
+        return recorded
+
+    @contextmanager
+    def writing(self):
+        """Turn a failed write into one line: what failed, and that `--resume` continues the run.
+
+        A run folder that holds nothing but config.json (nothing trained yet) is removed.
+        """
+        try:
+            yield self
+        except OSError as err:
+            kept = [p for p in self.path.iterdir() if p.name != "config.json"] if self.path.is_dir() else []
+            if not kept:
+                shutil.rmtree(self.path, ignore_errors=True)
+                raise _os_error(err, self.path, "free space or fix the folder, then run again; nothing was kept") from None
+            experiment = self.path.parent.name
+            raise _os_error(err, self.path, f"free space or fix the folder, then continue the run with "
+                                            f"`python -m experiments.{experiment} --resume {self.path}`") from None
+
+    def remove_backup(self) -> None:
+        shutil.rmtree(self.backup_path, ignore_errors=True)
 
     # Paths -------------------------------------------------------------------
     @property
@@ -140,7 +188,7 @@ class RunDir:
         """Write `obj` as pretty JSON, atomically (a reader never sees half a file)."""
         target = self.path / name
         tmp = target.with_suffix(target.suffix + ".tmp")
-        tmp.write_text(json.dumps(obj, indent=2, default=_json_default) + "\n")
+        tmp.write_text(json.dumps(_finite(obj), indent=2, default=_json_default, allow_nan=False) + "\n")
         os.replace(tmp, target)
         return target
 
@@ -150,10 +198,24 @@ def write_comparison(runs_root: Path, experiment: str, table: str, description: 
     """A new `runs/<experiment>/<time>-<tag>/` folder holding a table across runs:
     comparison.md (`table`, as printed) and comparison.json (`description` and `rows`)."""
     out = RunDir.create(runs_root, experiment, tag=tag)
-    (out.path / "comparison.md").write_text(table + "\n")
-    out.write_json("comparison.json", {**description, "rows": rows})
+    with out.writing():
+        (out.path / "comparison.md").write_text(table + "\n")
+        out.write_json("comparison.json", {**description, "rows": rows})
     print(f"wrote {out.path / 'comparison.md'}")
     return out
+
+
+def _finite(obj):
+    """`obj` with NaN and infinities replaced by None: metrics.json stays valid JSON."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    if hasattr(obj, "tolist") and not isinstance(obj, str):
+        return _finite(obj.tolist())
+    return obj
 
 
 def _json_default(obj):

@@ -1,70 +1,54 @@
-"""The one training runner every experiment uses.
+"""The one training runner every experiment (and the tuner's final model) uses.
 
-An experiment describes its work as a `Job` (data splits, a model builder, compile
-arguments, an optional task-specific evaluation) and calls `run(job)`, which:
+An experiment describes its work as a `Job` (the model's registry name and builder
+arguments, data splits, loss, optimizer, an optional task-specific evaluation, its
+typed configuration) and calls `run(job)`, which:
 
-1. seeds everything (`keras.utils.set_random_seed`) and turns on deterministic ops;
-2. builds and compiles the model (so a model that cannot be built leaves no run folder);
-3. creates the run folder (or reopens it for `--resume`) and writes config.json, then fits
-   the model with CSVLogger, BackupAndRestore, ModelCheckpoint, TensorBoard and (if
-   `patience > 0`) EarlyStopping;
-4. evaluates the loss and compiled metrics on train (`Job.train_eval` if given),
-   validation and test;
-5. plots every history metric, then lets the job add its own metrics and plots;
-6. saves model.keras and saved_model/, each reloaded and compared with the model;
-7. writes metrics.json last: its presence marks a finished run.
+1. checks the run folder (a new name is free; a resumed run is unfinished and its data
+   files are unchanged), before TensorFlow is imported;
+2. seeds everything (`keras.utils.set_random_seed`) and turns on deterministic ops;
+3. builds and compiles the model (a model that cannot be built leaves no run folder);
+4. creates the run folder with config.json (or reopens it), then fits with CSVLogger,
+   ModelCheckpoint, EarlyStopping (``patience > 0``), TensorBoard and `RunBackup`,
+   which restores everything a resumed run needs to end as an uninterrupted one
+   (weights, optimizer, epoch, the callbacks' state, dropout seeds; batches are
+   ordered by (seed, epoch): `keras_models.batches`);
+5. evaluates the loss and compiled metrics on train, validation and test;
+6. plots every history metric, then lets the job add its own metrics and plots;
+7. saves model.keras and saved_model/, each reloaded and compared with the model;
+8. writes metrics.json last: its presence marks a finished run.
+
+Ctrl-C during training ends with `Interrupted` (the command prints how to resume);
+a write that fails (disk full, read-only folder) ends with a `UserError` saying so.
 """
 
 from __future__ import annotations
 
-import argparse
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from keras_models import fingerprint
+from keras_models.config import TrainConfig
+from keras_models.optimizers import OptimizerConfig
 from keras_models.rundir import RunDir
 
 
+class Interrupted(Exception):
+    """Training was stopped by Ctrl-C; `run_dir` holds what `--resume` continues."""
+
+    def __init__(self, run_dir: Path, experiment: str):
+        super().__init__(f"interrupted: {run_dir}")
+        self.run_dir, self.experiment = Path(run_dir), experiment
+
+
 @dataclass(frozen=True)
-class RunOptions:
-    """How to train: the flags of `keras_models.cli.add_run_flags`.
+class Result:
+    """A finished run: its folder and the contents of its metrics.json."""
 
-    `run_dir` names a run folder the caller has already created (with its
-    config.json) for the runner to finish: a command whose run holds more than
-    training, such as a search followed by the final model.
-    """
-
-    epochs: int = 10
-    batch_size: int = 32
-    steps_per_epoch: int | None = None
-    eval_batch_size: int | None = None
-    seed: int = 42
-    patience: int = 0
-    runs_dir: Path = Path("runs")
-    run_id: str | None = None
-    resume: Path | None = None
-    jit_compile: bool = False
-    tensorboard: bool = True
-    monitor: str = "val_loss"
-    run_dir: Path | None = None
-
-    @classmethod
-    def from_args(cls, args: argparse.Namespace, **overrides) -> "RunOptions":
-        values = dict(
-            epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, patience=args.patience,
-            steps_per_epoch=getattr(args, "steps_per_epoch", None),
-            eval_batch_size=getattr(args, "eval_batch_size", None),
-            runs_dir=Path(args.runs_dir), run_id=args.run_id, resume=args.resume,
-            jit_compile=args.jit_compile, tensorboard=not args.no_tensorboard,
-        )
-        values.update(overrides)
-        return cls(**values)
-
-    @property
-    def eval_batch(self) -> int:
-        """Batch size of validation and evaluation (array splits): `eval_batch_size`, else `batch_size`."""
-        return self.eval_batch_size or self.batch_size
+    run_dir: Path
+    metrics: dict
 
 
 @dataclass
@@ -75,10 +59,17 @@ class Split:
     x: Any
     y: Any = None
 
+    @property
+    def is_arrays(self) -> bool:
+        return self.y is not None
+
     def fit_kwargs(self, batch_size: int) -> dict:
         if self.y is None:
             return {"x": self.x}
         return {"x": self.x, "y": self.y, "batch_size": batch_size}
+
+    def validation(self):
+        return (self.x, self.y) if self.y is not None else self.x
 
     def first_inputs(self, n: int = 32):
         """Up to `n` model inputs, for export checks."""
@@ -89,38 +80,88 @@ class Split:
 
 @dataclass
 class Job:
-    """Everything one training run needs.
+    """Everything one training run needs; the runner and the tuner both read it.
 
     Attributes:
-        experiment: the experiment's name (`runs/<experiment>/...`).
-        model_name: registry name of the model (recorded in metrics.json).
-        config: JSON-ready description of the run (arguments, data), saved as config.json.
-        build_model: returns an uncompiled `keras.Model`.
-        compile_kwargs: returns the keyword arguments of `model.compile` (a fresh optimizer each call).
-        train, val, test: the data splits; `val` None trains without validation (for a final
-            model retrained on train+val: use `RunOptions(monitor="loss", patience=0)`).
-        options: training options.
-        evaluate: `evaluate(model, run_dir) -> dict` adds task metrics and plots (optional).
-        class_weight: passed to `fit` (optional).
-        tag: suffix of the generated run id.
+        experiment: the experiment's name (`runs/<experiment>/...`, `python -m experiments.<experiment>`).
+        model: registry name of the model.
+        config: the experiment's typed configuration; its training options drive the run
+            and `config.to_dict()` is what config.json stores and `--resume` reloads.
+        train, val, test: the data splits; `val` None trains without validation (a final
+            model retrained on train+val: give `monitor="loss"`).
+        loss: returns `model.compile`'s loss and metrics (no optimizer).
+        optimizer: the optimizer and schedule.
+        model_kwargs: builder arguments over the registered defaults.
+        prepare_model: called on the built model before compiling (e.g. adapt a vectorizer).
+        evaluate: `evaluate(model, run_dir) -> dict` adds task metrics and plots.
+        class_weight: passed to `fit`.
         train_eval: the training data as evaluated after training, when `train` differs
-            from it (e.g. augmented and shuffled); defaults to `train`.
+            from it (balanced, augmented); defaults to `train`.
+        data: JSON-ready description of the data (config.json).
+        data_files: the files the data was read from; their sha256 go into config.json
+            and a resumed run refuses to go on if any changed.
+        tag: suffix of the generated run id.
+        monitor: what checkpointing and early stopping watch.
+        classifier: the tuner scores validation macro F1 / recall after each epoch.
+        rebalance: `rebalance(x, y, method, seed) -> (x, y, class_weight)`, the tuner's
+            balance hyper-parameter (heartbeat).
+        run_dir: finish a run folder the caller created (a search followed by its final model).
+        resume: continue this interrupted run folder.
+        extra_metrics: added to metrics.json.
     """
 
     experiment: str
-    model_name: str
-    config: dict
-    build_model: Callable[[], Any]
-    compile_kwargs: Callable[[], dict]
+    model: str
+    config: TrainConfig
     train: Split
     val: Split | None
     test: Split
-    options: RunOptions
+    loss: Callable[[], dict]
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    model_kwargs: dict = field(default_factory=dict)
+    prepare_model: Callable[[Any], None] | None = None
     evaluate: Callable[[Any, RunDir], dict] | None = None
     class_weight: dict | None = None
-    tag: str = ""
-    extra_callbacks: list = field(default_factory=list)
     train_eval: Split | None = None
+    data: dict = field(default_factory=dict)
+    data_files: list = field(default_factory=list)
+    tag: str = ""
+    monitor: str = "val_loss"
+    classifier: bool = False
+    rebalance: Callable | None = None
+    run_dir: Path | None = None
+    resume: Path | None = None
+    extra_metrics: dict = field(default_factory=dict)
+    extra_callbacks: list = field(default_factory=list)
+
+    def build_model(self):
+        """The uncompiled model (`prepare_model` applied)."""
+        from keras_models import registry
+
+        model = registry.get(self.model).build(**self.model_kwargs)
+        if self.prepare_model is not None:
+            self.prepare_model(model)
+        return model
+
+    def steps_per_epoch(self) -> int:
+        """Optimizer steps in one epoch (for learning-rate schedules)."""
+        if self.config.steps_per_epoch:
+            return self.config.steps_per_epoch
+        if self.train.is_arrays:
+            return -(-len(self.train.x) // self.config.batch_size)
+        return max(int(self.train.x.cardinality()), 1)
+
+    def compile_kwargs(self) -> dict:
+        """A fresh optimizer with the job's loss and metrics."""
+        from keras_models.optimizers import build_optimizer
+
+        return {"optimizer": build_optimizer(self.optimizer, self.steps_per_epoch(), self.config.epochs),
+                **self.loss()}
+
+    def describe(self) -> dict:
+        """config.json: the configuration, model, optimizer and data."""
+        return {"experiment": self.experiment, "model": self.model, "config": self.config.to_dict(),
+                "model_kwargs": self.model_kwargs, "optimizer": self.optimizer.to_dict(), "data": self.data}
 
 
 def set_seed(seed: int, deterministic: bool = True) -> None:
@@ -133,34 +174,47 @@ def set_seed(seed: int, deterministic: bool = True) -> None:
         tf.config.experimental.enable_op_determinism()
 
 
-def open_run(job: Job) -> RunDir:
-    """The job's run folder: the caller's `run_dir`, reopened for `--resume`, else created with config.json."""
-    opts = job.options
-    if opts.run_dir is not None or opts.resume is not None:
-        return RunDir.open_for_resume(opts.run_dir or opts.resume, job.experiment)
-    run = RunDir.create(opts.runs_dir, job.experiment, opts.run_id, tag=job.tag)
-    run.write_json("config.json", {"experiment": job.experiment, "run_id": run.name, **job.config})
+def check_run_folder(job: Job) -> RunDir | None:
+    """Before any work: the run folder to reopen (checked), or None for a new run whose
+    `--run-id` is checked to be free. No TensorFlow."""
+    if job.run_dir is not None:
+        return RunDir(job.run_dir)
+    if job.resume is not None:
+        run = RunDir.open_for_resume(job.resume, job.experiment)
+        fingerprint.check_unchanged(run.read_config().get("data_files", {}), run.path)
+        return run
+    RunDir.check_new(job.config.runs_dir, job.experiment, job.config.run_id)
+    return None
+
+
+def create_run(job: Job) -> RunDir:
+    """A new run folder holding config.json (with the data files' sha256)."""
+    run = RunDir.create(job.config.runs_dir, job.experiment, job.config.run_id, tag=job.tag)
+    with run.writing():
+        run.write_json("config.json", {**job.describe(), "run_id": run.name,
+                                       "data_files": fingerprint.digests(job.data_files)})
     return run
 
 
 def callbacks(job: Job, run: RunDir) -> list:
-    """CSVLogger before BackupAndRestore: a kill between the two at most repeats one
-    history row, which `finish_history` drops."""
+    """CSVLogger first; `RunBackup` last (it saves the others' state after they updated it)."""
     import keras
 
-    opts = job.options
+    from keras_models.backup import RunBackup
+    from keras_models.optimizers import schedule_callbacks
+
+    opts = job.config
     run.checkpoint_path.parent.mkdir(exist_ok=True)
-    cbs = [
-        keras.callbacks.CSVLogger(str(run.history_path), append=True),
-        keras.callbacks.BackupAndRestore(str(run.backup_path), double_checkpoint=True),
-        keras.callbacks.ModelCheckpoint(str(run.checkpoint_path), monitor=opts.monitor, save_best_only=True),
-    ]
-    if opts.patience > 0:
-        cbs.append(keras.callbacks.EarlyStopping(monitor=opts.monitor, patience=opts.patience,
+    cbs = [keras.callbacks.CSVLogger(str(run.history_path), append=True)]
+    cbs.append(keras.callbacks.ModelCheckpoint(str(run.checkpoint_path), monitor=job.monitor, save_best_only=True))
+    if opts.patience > 0 and job.val is not None:  # early stopping watches the validation split
+        cbs.append(keras.callbacks.EarlyStopping(monitor=job.monitor, patience=opts.patience,
                                                  restore_best_weights=True))
+    cbs += schedule_callbacks(job.optimizer, monitor=job.monitor)
     if opts.tensorboard:
         cbs.append(keras.callbacks.TensorBoard(str(run.logs_path), write_graph=False))
-    return cbs + list(job.extra_callbacks)
+    cbs += list(job.extra_callbacks)
+    return cbs + [RunBackup(str(run.backup_path), others=list(cbs))]
 
 
 def finish_history(run: RunDir):
@@ -177,63 +231,104 @@ def evaluate_splits(model, job: Job) -> dict:
     """Loss and compiled metrics on each split: {"train": {...}, "val": {...}, "test": {...}}
     ("val" left out when the job has none)."""
     return {
-        name: {k: float(v) for k, v in model.evaluate(**split.fit_kwargs(job.options.eval_batch),
+        name: {k: float(v) for k, v in model.evaluate(**split.fit_kwargs(job.config.eval_batch),
                                                       verbose=0, return_dict=True).items()}
         for name, split in (("train", job.train_eval or job.train), ("val", job.val), ("test", job.test))
         if split is not None
     }
 
 
-def run(job: Job) -> tuple[RunDir, dict]:
+def fit(model, job: Job, callbacks: list, verbose: int = 1, **fit_kwargs):
+    """`model.fit` with the job's data (array splits batched in (seed, epoch) order) and
+    `callbacks`; returns the History. The tuner calls it for every trial."""
+    opts = job.config
+    if job.train.is_arrays:
+        from keras_models.batches import training_batches
+
+        train, clock = training_batches(job.train.x, job.train.y, opts.batch_size, opts.seed, opts.steps_per_epoch)
+        data, callbacks = {"x": train, "shuffle": False}, [clock, *callbacks]
+    else:
+        data = job.train.fit_kwargs(opts.batch_size)
+    validation = {} if job.val is None else {"validation_data": job.val.validation()}
+    if job.val is not None and job.val.is_arrays:
+        validation["validation_batch_size"] = opts.eval_batch
+    return model.fit(**data, **validation, epochs=opts.epochs, class_weight=job.class_weight, callbacks=callbacks,
+                     verbose=verbose, **fit_kwargs)
+
+
+def merge_validation(job: Job) -> Job:
+    """The job retrained on train+val (no validation left; checkpoints watch the training
+    loss): the tuner's final model. Array splits are joined, the training part before
+    balancing, then balanced again with `job.rebalance`; datasets are concatenated."""
+    import dataclasses
+
+    import numpy as np
+
+    base = job.train_eval or job.train
+    class_weight = job.class_weight
+    if base.is_arrays:
+        x, y = np.concatenate([base.x, job.val.x]), np.concatenate([base.y, job.val.y])
+        if job.rebalance is not None:
+            x, y, class_weight = job.rebalance(x, y, job.config.balance, job.config.seed)
+        train = Split(x, y)
+    else:
+        train = Split(job.train.x.concatenate(job.val.x))
+    return dataclasses.replace(job, train=train, val=None, train_eval=None, class_weight=class_weight,
+                               monitor="loss")
+
+
+def run(job: Job) -> Result:
     """Train, evaluate, plot, save and export; return the run folder and its metrics."""
+    reopened = check_run_folder(job)  # before TensorFlow: a bad folder or changed data costs nothing
+
     from keras_models import export, plots
     from keras_models.audit import count_params
 
     started = time.perf_counter()
-    opts = job.options
+    opts = job.config
     set_seed(opts.seed)
     model = job.build_model()  # before the run folder: a model that cannot be built leaves none behind
     model.compile(**job.compile_kwargs(), jit_compile=opts.jit_compile)
-    run_dir = open_run(job)
+    run_dir = reopened or create_run(job)
     model.summary()
     print(f"run folder: {run_dir.path}")
 
     fit_started = time.perf_counter()
-    model.fit(
-        **job.train.fit_kwargs(opts.batch_size),
-        validation_data=None if job.val is None else (job.val.x, job.val.y) if job.val.y is not None else job.val.x,
-        epochs=opts.epochs,
-        steps_per_epoch=opts.steps_per_epoch,
-        **({} if job.val is None or job.val.y is None else {"validation_batch_size": opts.eval_batch}),
-        class_weight=job.class_weight,
-        callbacks=callbacks(job, run_dir),
-        verbose=1,
-    )
+    try:
+        with run_dir.writing():
+            fit(model, job, callbacks(job, run_dir))
+    except KeyboardInterrupt:
+        raise Interrupted(run_dir.path, job.experiment) from None
     fit_seconds = time.perf_counter() - fit_started
-    history = finish_history(run_dir)
-    for metric in plots.history_metrics(history):
-        plots.plot_history(history, metric, run_dir.plot(metric), title=f"{job.model_name}: {metric} per epoch")
 
-    trainable, non_trainable = count_params(model)
-    metrics: dict = {
-        "experiment": job.experiment,
-        "run_id": run_dir.name,
-        "model": job.model_name,
-        "params": {"trainable": trainable, "non_trainable": non_trainable},
-        "epochs_run": int(len(history)),
-        "resumed": opts.resume is not None,
-        "fit_seconds_this_session": round(fit_seconds, 2),
-        **evaluate_splits(model, job),
-    }
-    if job.evaluate is not None:
-        metrics.update(job.evaluate(model, run_dir))
-
-    sample = job.test.first_inputs()
-    metrics["export"] = {
-        "keras_max_abs_diff": export.save_and_verify(model, run_dir.model_path, sample),
-        "saved_model_max_abs_diff": export.export_and_verify(model, run_dir.saved_model_path, sample),
-    }
-    metrics["wall_seconds_this_session"] = round(time.perf_counter() - started, 2)
-    run_dir.write_json("metrics.json", metrics)
+    with run_dir.writing():
+        history = finish_history(run_dir)
+        for metric in plots.history_metrics(history):
+            plots.plot_history(history, metric, run_dir.plot(metric), title=f"{job.model}: {metric} per epoch")
+        trainable, non_trainable = count_params(model)
+        metrics: dict = {
+            "experiment": job.experiment,
+            "run_id": run_dir.name,
+            "model": job.model,
+            "params": {"trainable": trainable, "non_trainable": non_trainable},
+            "epochs_run": int(len(history)),
+            "resumed": reopened is not None and job.resume is not None,
+            "fit_seconds_this_session": round(fit_seconds, 2),
+            **evaluate_splits(model, job),
+        }
+        if job.evaluate is not None:
+            metrics.update(job.evaluate(model, run_dir))
+        metrics.update(job.extra_metrics)
+        sample = job.test.first_inputs()
+        metrics["export"] = {
+            "keras_max_abs_diff": export.save_and_verify(model, run_dir.model_path, sample),
+            "saved_model_max_abs_diff": export.export_and_verify(model, run_dir.saved_model_path, sample),
+        }
+        metrics["wall_seconds_this_session"] = round(time.perf_counter() - started, 2)
+        run_dir.write_json("metrics.json", metrics)
+        run_dir.remove_backup()
     print(f"wrote {run_dir.path} (metrics.json, history.csv, plots/, model.keras, saved_model/)")
-    return run_dir, metrics
+    return Result(run_dir.path, metrics)
+
+
+__all__ = ["Interrupted", "Job", "Result", "Split", "run", "set_seed"]

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import shared_data_dir, write_ag_news
+from keras_models import ag_news as api
 from keras_models.errors import UserError
 from keras_models.text import ag_news, tfds_source
 
@@ -58,6 +59,50 @@ def test_tfds_split_becomes_a_text_set():
                                                   "label": np.array([3, 0], dtype=np.int64)})
     data = tfds_source.as_text_set(dataset)
     assert data.texts.tolist() == ["Title text.", "Other"] and data.labels.tolist() == [3, 0]
+
+
+# Configuration and job (no training) -----------------------------------------------------
+
+def test_config_defaults_rules_and_round_trip():
+    best = api.Config(variant="best", protocol="small")
+    assert (best.effective_patience(), best.effective_learning_rate(), best.model_kwargs()) == (2, 5e-4, {})
+    base = api.Config(variant="base", learning_rate="0.01", ngrams="1", sequence_length=20)
+    assert (base.effective_patience(), base.effective_learning_rate()) == (0, 0.01)
+    assert base.ngrams is None and base.model_kwargs() == {"sequence_length": 20}
+    assert api.Config.from_dict(base.to_dict()) == base
+    with pytest.raises(UserError, match="variant base trains without early stopping"):
+        api.Config(variant="base", patience=3)
+    with pytest.raises(UserError, match="--patience 0 turns off"):
+        api.Config(variant="best", patience=0)
+    for bad in ({"val_fraction": float("nan")}, {"learning_rate": float("inf")}, {"seed": 2**32},
+                {"variant": "huge"}, {"ngrams": 4}, {"vocab_size": 2}):
+        with pytest.raises(UserError, match="expected|unknown value"):
+            api.Config(**bad)
+
+
+def test_compare_keeps_patience_for_early_stopping_variants_only():
+    from keras_models.text.api import variant_config
+
+    config = api.Config(patience=3, run_id="cmp")
+    assert variant_config(config, "base", "cmp-base").patience is None
+    assert variant_config(config, "best", "cmp-best").patience == 3
+    with pytest.raises(UserError, match="unknown value 'huge'"):
+        variant_config(config, "huge", None)
+
+
+def test_make_job_takes_every_training_setting_from_the_config(ag_news_dir, tmp_path):
+    from keras_models.text.experiment import make_job
+
+    config = api.Config(variant="best", protocol="small", data_dir=ag_news_dir, vocab_size=60, ngrams=2,
+                        runs_dir=tmp_path / "runs")
+    loaded = api.load(config)
+    assert loaded.files == [(ag_news_dir / "test.csv").resolve()]
+    job = make_job(config.replace(batch_size=8), loaded)
+    assert (job.model, job.config.batch_size, job.config.patience) == ("ag_news_best", 8, 2)
+    assert (job.optimizer.optimizer, job.optimizer.learning_rate) == ("adam", 5e-4)
+    assert job.model_kwargs == {"vocab_size": 60, "ngrams": 2} and job.classifier
+    assert len(job.train.x) == len(loaded.splits.train.labels) and job.data_files == loaded.files
+    assert json.loads(json.dumps(job.describe()))["config"]["protocol"] == "small"
 
 
 # Layers and model ----------------------------------------------------------------------------
@@ -142,7 +187,12 @@ def test_all_variants_full_protocol_on_a_synthetic_folder(tmp_path, ag_news_dir,
     assert metrics["vectorizer"]["max_tokens"] == 60 and metrics["vectorizer"]["sequence_length"] == 12
     config = json.loads((run / "config.json").read_text())
     assert config["data"]["rows"] == {"train": 144, "val": 16, "test": 80}
-    assert config["args"]["patience"] == 2 and config["data"]["sources"]["train.csv"] == str(ag_news_dir / "train.csv")
+    assert config["config"]["patience"] == 2
+    assert config["data"]["sources"]["train.csv"] == str(ag_news_dir / "train.csv")
+    assert config["optimizer"]["learning_rate"] == 1e-3
+    assert config["model_kwargs"] == {"vocab_size": 60, "sequence_length": 12}
+    base = json.loads((next(p for p in runs if "-base-" in p.name) / "config.json").read_text())
+    assert base["config"]["patience"] == 0  # --variant all: no early stopping for base and dropout
 
 
 def test_saved_model_answers_raw_strings_with_the_models_probabilities(tmp_path, ag_news_dir):
@@ -167,3 +217,36 @@ def test_real_test_csv_small_protocol_counts(monkeypatch):
     splits = ag_news.load("small")
     assert {p: s.class_counts() for p, s in splits.parts().items()} == {
         "train": [1368] * 4, "val": [152] * 4, "test": [380] * 4}
+
+
+def test_python_api_run_then_resume_an_interrupted_run(tmp_path, ag_news_dir, monkeypatch):
+    import keras
+
+    from keras_models import runner
+
+    class StopAfterFirstEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise KeyboardInterrupt
+
+    make_callbacks = runner.callbacks
+    monkeypatch.setattr(runner, "callbacks", lambda *a: make_callbacks(*a) + [StopAfterFirstEpoch()])
+    config = api.Config(variant="dropout", protocol="small", data_dir=ag_news_dir, epochs=2, vocab_size=60,
+                        sequence_length=12, batch_size=16, tensorboard=False, runs_dir=tmp_path / "runs",
+                        run_id="killed")
+    with pytest.raises(runner.Interrupted):
+        api.run(config)
+    run_dir = tmp_path / "runs" / "ag_news_transformer" / "killed"
+    monkeypatch.setattr(runner, "callbacks", make_callbacks)
+
+    test_csv = ag_news_dir / "test.csv"
+    original = test_csv.read_bytes()
+    test_csv.write_bytes(original + b'"1","Minister Election","troops and embassy."\n')
+    with pytest.raises(UserError, match="changed since the run started"):
+        api.resume(run_dir)
+    test_csv.write_bytes(original)
+
+    result = api.resume(run_dir)
+    assert result.run_dir == run_dir and result.metrics["resumed"] is True and result.metrics["epochs_run"] == 2
+    assert result.metrics["variant"]["name"] == "dropout" and 0 <= result.metrics["test_metrics"]["accuracy"] <= 1
+    with pytest.raises(UserError, match="already finished"):
+        api.resume(run_dir)

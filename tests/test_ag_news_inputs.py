@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 
 import pytest
 
-from conftest import run_refused, write_ag_news
+from conftest import REPO, run_refused, write_ag_news
 
 MODULE = "experiments.ag_news_transformer"
 
@@ -34,14 +37,21 @@ BAD_DATA = {
 
 BAD_FLAGS = {
     "unknown variant": (["--variant", "huge"], "invalid choice"),
-    "unknown protocol": (["--protocol", "tiny"], "invalid choice"),
+    "unknown protocol": (["--protocol", "tiny"], "unknown value 'tiny'; choose one of: full, small"),
     "patience on a variant without early stopping": (["--variant", "base", "--patience", "3"],
                                                       "trains without early stopping"),
     "patience 0 on an early-stopping variant": (["--variant", "dropout-es", "--patience", "0"], "--patience 0"),
     "validation fraction out of range": (["--val-fraction", "1.5"], "strictly between 0 and 1"),
     "tiny vocabulary": (["--vocab-size", "2"], "integer >= 3"),
     "zero sequence length": (["--sequence-length", "0"], "positive integer"),
-    "negative learning rate": (["--learning-rate", "-1"], "positive number"),
+    "negative learning rate": (["--learning-rate", "-1"], "expected a finite number > 0"),
+    "infinite learning rate": (["--learning-rate", "inf"], "expected a finite number > 0, got 'inf'"),
+    "seed beyond 2**32 - 1": (["--seed", "4294967296"], "expected a seed in 0..4294967295"),
+    "NaN validation fraction": (["--val-fraction", "nan"], "strictly between 0 and 1, got 'nan'"),
+    "ngrams beyond 3": (["--ngrams", "4"], "expected 1, 2 or 3"),
+    "patience 0 with all variants": (["--variant", "all", "--patience", "0"], "--patience 0"),
+    "resume of a missing folder": (["--resume", "nowhere", "--seed", "3"],
+                                   "--resume nowhere: no such run folder"),
     "data dir is not a folder": (["--data-dir", "nowhere"], "no such folder"),
 }
 
@@ -71,3 +81,28 @@ def test_no_data_anywhere_fails_fast_and_names_the_fix(tmp_path):
                                        "TFDS_DATA_DIR": str(tmp_path / "no_tfds")})
     assert "--data-dir" in line and "ag_news_subset" in line
     assert time.perf_counter() - started < 30
+
+
+#: calls the command's `main` in a fresh interpreter and reports whether TensorFlow got imported
+TF_PROBE = """
+import sys
+from experiments import ag_news_transformer
+from keras_models.errors import UserError
+try:
+    ag_news_transformer.main(sys.argv[1:])
+except (SystemExit, UserError) as err:
+    print("refused:", err)
+print("tensorflow imported:", "tensorflow" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize("args", [["--seed", "4294967296"], ["--variant", "base", "--patience", "3"],
+                                  ["--run-id", "taken"], ["--protocol", "full", "--val-fraction", "0.99"]])
+def test_bad_input_leaves_tensorflow_unimported(tmp_path, ag_news_dir, args):
+    (tmp_path / "runs" / "ag_news_transformer" / "taken").mkdir(parents=True)
+    result = subprocess.run([sys.executable, "-c", TF_PROBE, "--data-dir", str(ag_news_dir), *args,
+                             "--runs-dir", str(tmp_path / "runs")],
+                            cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)},
+                            capture_output=True, text=True, timeout=300)
+    assert "refused:" in result.stdout, result.stdout + result.stderr[-2000:]
+    assert "tensorflow imported: False" in result.stdout, result.stdout

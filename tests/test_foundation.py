@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import pytest
@@ -17,14 +16,45 @@ def test_registry_lookup_and_unknown_name():
     assert registry.names("nab") == ["nab_base", "nab_v1", "nab_v2", "nab_v3"]
     with pytest.raises(UserError, match="unknown model 'nab_v9'; known models: part1_autoencoder"):
         registry.get("nab_v9")
+    with pytest.raises(UserError, match="unknown model 'vit'; known heartbeat models: cnn2d_resnet"):
+        registry.get("vit", family="heartbeat")
 
 
-def test_every_builder_module_is_importable():
-    import importlib
+def test_listing_and_checking_models_imports_no_tensorflow():
+    """Model modules name Keras lazily: the registry and argument checks run without TensorFlow."""
+    import subprocess
+    import sys
 
-    for spec in registry.MODELS.values():
-        module, func = spec.builder.split(":")
-        assert callable(getattr(importlib.import_module(module), func)), spec.name
+    code = ("import sys; from keras_models import registry; names = registry.names(); "
+            "registry.get('vit').check_kwargs({'patch_size': 4}); "
+            "print(len(names), 'tensorflow' in sys.modules, 'keras' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == [str(len(registry.names())), "False", "False"]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"patch_size": "abc"}, "patch_size: expected a positive integer, got 'abc'"),
+    ({"patch_size": -4}, "patch_size: expected a positive integer, got -4"),
+    ({"patch_size": 7}, "image size 64x64 is not a multiple of patch_size=7"),
+    ({"dropout": 1.5}, "dropout: expected a rate in [0, 1), got 1.5"),
+    ({"num_heads": 3}, "projection_dim=128 is not divisible by num_heads=3"),
+    ({"depth": 2}, "vit has no hyper-parameter 'depth'"),
+])
+def test_builder_arguments_are_checked_by_the_spec(kwargs, message):
+    with pytest.raises(UserError) as caught:
+        registry.get("vit").check_kwargs(kwargs)
+    assert message in str(caught.value)
+    assert registry.get("vit").check_kwargs({"patch_size": "4", "dropout": "0.2"}) == {"patch_size": 4, "dropout": 0.2}
+
+
+def test_every_spec_carries_its_facts():
+    """View (heartbeat), recipe and documented accuracy (images), tunable keys that are builder arguments."""
+    for spec in registry.specs():
+        assert set(spec.tunable) <= set(spec.parameter_names()), spec.name
+        if spec.family == "heartbeat":
+            assert spec.view in ("1d", "2d")
+        if spec.family == "images":
+            assert spec.recipe in ("basic", "vit") and 0 < spec.documented["test_accuracy"] < 1
 
 
 def test_run_folders_are_never_reused(tmp_path):
@@ -39,7 +69,7 @@ def test_run_folders_are_never_reused(tmp_path):
     assert named.path.is_dir()
 
 
-@pytest.mark.parametrize("run_id", ["../escape", "a/b", "", "with space"])
+@pytest.mark.parametrize("run_id", ["../escape", "a/b", "", "with space", "x" * 300])
 def test_bad_run_ids(tmp_path, run_id):
     with pytest.raises(UserError, match="bad --run-id"):
         check_new_run(tmp_path, "exp", run_id)
@@ -88,27 +118,6 @@ def test_resolution_order(data_env, monkeypatch):
     assert datapaths.resolve(rel, explicit=cached) == cached
     with pytest.raises(UserError, match="file not found: .*check the path given to --csv"):
         datapaths.resolve(rel, explicit=data_env / "missing.csv", flag="--csv")
-
-
-def _remote_file(tmp_path, text: bytes, digest: str | None = None) -> datapaths.Remote:
-    source = tmp_path / "origin.csv"
-    source.write_bytes(text)
-    return datapaths.Remote(source.as_uri(), digest or hashlib.sha256(text).hexdigest())
-
-
-def test_download_is_checked_and_cached(data_env, monkeypatch):
-    monkeypatch.delenv("KERAS_MODELS_OFFLINE")
-    remote = _remote_file(data_env, b"timestamp,value\n")
-    path = datapaths.resolve("nab/z.csv", remote=remote)
-    assert path == data_env / "cache" / "nab" / "z.csv" and path.read_bytes() == b"timestamp,value\n"
-
-
-def test_download_with_wrong_hash_keeps_nothing(data_env, monkeypatch):
-    monkeypatch.delenv("KERAS_MODELS_OFFLINE")
-    remote = _remote_file(data_env, b"changed upstream", digest="0" * 64)
-    with pytest.raises(UserError, match="expected 0000"):
-        datapaths.resolve("nab/z.csv", remote=remote)
-    assert not any((data_env / "cache" / "nab").iterdir())
 
 
 def test_offline_and_missing_names_the_fix(data_env):

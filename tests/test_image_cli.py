@@ -4,11 +4,13 @@ run end to end, and the comparison row."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
-from conftest import refuse_case, run_cli, write_image_folder
+from conftest import REPO, refuse_case, run_cli, write_image_folder
 
 MODULE = "experiments.image_classification"
 TINY_VIT = ["--model-arg", "patch_size=16", "--model-arg", "projection_dim=8", "--model-arg", "num_heads=2",
@@ -45,6 +47,14 @@ BAD_INPUTS = {
     "weights for another model": (lambda p: ["--model", "vgg", "--weights", p / "none.h5"], "efficientnet_b0 only"),
     "label smoothing out of range": (lambda p: ["--label-smoothing", "1.5"], "[0, 1)"),
     "zero epochs": (lambda p: ["--epochs", "0"], "positive integer"),
+    "model arg not a number": (lambda p: ["--model-arg", "patch_size=abc"],
+                               "patch_size: expected a positive integer, got 'abc'"),
+    "negative model arg": (lambda p: ["--model-arg", "patch_size=-4"],
+                           "patch_size: expected a positive integer, got -4"),
+    "patch that does not tile the image": (lambda p: ["--model-arg", "patch_size=7"],
+                                           "image size 64x64 is not a multiple of patch_size=7"),
+    "negative seed": (lambda p: ["--seed", "-1"], "expected a seed in 0..4294967295, got -1"),
+    "NaN in the split": (lambda p: ["--split", "nan,0.5,0.5"], "fractions"),
 }
 
 
@@ -69,7 +79,9 @@ def test_tiny_vit_run_end_to_end(tmp_path, image_folder):
     run = next((tmp_path / "runs" / "image_classification").iterdir())
     metrics = json.loads((run / "metrics.json").read_text())
     config = json.loads((run / "config.json").read_text())
-    assert config["recipe"]["name"] == "vit" and config["recipe"]["label_smoothing"] == 0.1
+    assert config["config"]["recipe"] == "vit" and config["config"]["label_smoothing"] == 0.1
+    assert config["optimizer"] == {"optimizer": "adamw", "learning_rate": 0.001, "schedule": "cosine",
+                                   "weight_decay": 0.05, "warmup_epochs": 5}
     assert config["data"]["counts"]["test"] == {"cars": 2, "dogs": 2, "soup": 2}
     assert config["model_kwargs"]["patch_size"] == 16 and metrics["epochs_run"] == 2
     test = metrics["test_metrics"]
@@ -81,25 +93,33 @@ def test_tiny_vit_run_end_to_end(tmp_path, image_folder):
 
 
 def test_comparison_row_reads_the_metrics():
+    from pathlib import Path
+
     from keras_models.images.experiment import comparison_row
-    from keras_models.images.recipe import RECIPES
+    from keras_models.runner import Result
 
     metrics = {"test_metrics": {"accuracy": 0.9, "precision_macro": 0.91, "recall_macro": 0.9, "f1_macro": 0.905},
-               "epochs_run": 4, "fit_seconds_this_session": 10.0, "params": {"trainable": 5},
+               "epochs_run": 4, "fit_seconds_this_session": 10.0, "params": {"trainable": 5}, "recipe": "basic",
                "train": {"accuracy": 0.95}, "val": {"accuracy": 0.92}, "wall_seconds_this_session": 12.0,
                "run_id": "r"}
-    row = comparison_row("vgg", RECIPES["basic"], metrics)
+    row = comparison_row("vgg", Result(Path("r"), metrics))
     assert row["test_acc"] == 0.9 and row["f1_macro"] == 0.905 and row["reported_test_acc"] == 0.9183
     assert row["s_per_epoch"] == 2.5 and row["epochs"] == 4 and row["recipe"] == "basic"
 
 
-def test_a_model_that_cannot_be_built_leaves_no_run_folder(tmp_path, image_folder):
-    """Bad hyper-parameter values surface when the model is built: a one-line UserError,
-    before the runner creates the run folder."""
-    pytest.importorskip("tensorflow")
-    from experiments.image_classification import main
-    from keras_models.errors import UserError
-
-    with pytest.raises(UserError, match="cannot build vit .*not a multiple of patch_size=7"):
-        main(["--data", str(image_folder), "--model-arg", "patch_size=7", "--runs-dir", str(tmp_path / "runs")])
+def test_a_bad_input_leaves_tensorflow_unimported(tmp_path, image_folder):
+    """A model argument that cannot build is refused by the configuration (exit status 2,
+    one line), before TensorFlow is imported and before any run folder exists."""
+    argv = ["--data", str(image_folder), "--model-arg", "patch_size=7", "--runs-dir", str(tmp_path / "runs")]
+    code = ("import sys\n"
+            "from experiments.image_classification import main\n"
+            "from keras_models import cli\n"
+            "try:\n"
+            f"    cli.main(main, {argv!r})\n"
+            "except SystemExit as stop:\n"
+            "    print('exit', stop.code)\n"
+            "print('tensorflow' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.stdout.split() == ["exit", "2", "False"], (result.stdout, result.stderr[-2000:])
+    assert "not a multiple of patch_size=7" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "runs").exists()

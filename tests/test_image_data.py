@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 import pytest
 
@@ -11,6 +9,7 @@ from conftest import IMAGE_CLASS_LEVELS, write_image_folder
 from keras_models.errors import UserError
 from keras_models.images import folder as folders
 from keras_models.images import recipe, split
+from keras_models.images.config import Config
 
 CLASSES = tuple(IMAGE_CLASS_LEVELS)
 
@@ -56,8 +55,20 @@ def test_unreadable_images_stop_with_their_names(image_folder):
     assert "not skipped" in message and "\n" not in message
 
 
-def test_readable_folder_passes(image_folder):
-    folders.check_readable(folders.scan(image_folder))
+def test_every_image_is_decoded_and_judged_on_its_own(image_folder, tmp_path):
+    """Each image format of the folder decodes; a file that only looks like an image (right
+    extension, wrong bytes) or a truncated JPEG is named, a good one never is."""
+    from keras_models.images.folder import decode_problem
+
+    folder = folders.scan(image_folder)
+    assert {f.rsplit(".", 1)[1] for f in folder.files} == {"jpg", "png"}
+    assert [f for f in folder.files if decode_problem(folder.root / f) is not None] == []
+    fake = tmp_path / "fake.png"
+    fake.write_text("not an image")
+    assert decode_problem(fake) is not None
+    truncated = tmp_path / "cut.jpg"
+    truncated.write_bytes((folder.root / folder.files[0]).read_bytes()[:100])
+    assert decode_problem(truncated) is not None
 
 
 # Split --------------------------------------------------------------------------------
@@ -104,31 +115,32 @@ def test_real_folder_lists_10000_images_per_class(shared_images):
 
 # Recipes ------------------------------------------------------------------------------
 
-def _recipe_args(**given):
-    fields = ["recipe", *recipe.FLAGS]
-    return argparse.Namespace(**{f: given.get(f) for f in fields})
-
-
-def test_each_model_gets_its_recipe_and_flags_override_fields():
-    assert recipe.resolve(_recipe_args(), "vit") == recipe.RECIPES["vit"]
-    assert recipe.resolve(_recipe_args(), "vgg") == recipe.RECIPES["basic"]
-    tuned = recipe.resolve(_recipe_args(recipe="vit", epochs=3, label_smoothing=0.0), "resnet")
-    assert (tuned.name, tuned.epochs, tuned.label_smoothing, tuned.optimizer) == ("vit", 3, 0.0, "adamw")
+def test_each_model_gets_its_recipe_and_config_fields_override_it():
+    assert Config(model="vit").effective_recipe() == recipe.RECIPES["vit"]
+    assert Config(model="vgg").effective_recipe() == recipe.RECIPES["basic"]
+    tuned = Config(model="resnet", recipe="vit", epochs=3, label_smoothing=0.0, learning_rate=5e-4).effective_recipe()
+    assert (tuned.name, tuned.epochs, tuned.label_smoothing, tuned.optimizer.optimizer) == ("vit", 3, 0.0, "adamw")
+    assert tuned.optimizer.learning_rate == 5e-4 and tuned.optimizer.warmup_epochs == 5
+    resolved = Config(model="vit", batch_size=16).resolved()
+    assert (resolved.epochs, resolved.batch_size, resolved.optimizer, resolved.augment) == (100, 16, "adamw", "basic")
+    assert Config.from_dict(resolved.to_dict()) == resolved and resolved.resolved() == resolved
 
 
 def test_vit_schedule_warms_up_then_decays_to_zero():
     keras = pytest.importorskip("keras")
-    vit = recipe.RECIPES["vit"]
-    assert vit.schedule_steps(10) == (50, 1000)
-    assert recipe.replace(vit, epochs=2).schedule_steps(10) == (10, 20)  # warm-up capped at half the run
-    optimizer = vit.make_optimizer(steps_per_epoch=10)
+    from keras_models.optimizers import build_optimizer, learning_rate
+
+    vit = recipe.RECIPES["vit"].optimizer
+    assert vit.schedule_steps(10, 100) == (50, 1000)
+    assert vit.schedule_steps(10, 2) == (10, 20)  # warm-up capped at half the run
+    optimizer = build_optimizer(vit, steps_per_epoch=10, epochs=100)
     assert isinstance(optimizer, keras.optimizers.AdamW) and optimizer.weight_decay == 0.05
-    schedule = vit.learning_rate_schedule(steps_per_epoch=10)
+    schedule = learning_rate(vit, steps_per_epoch=10, epochs=100)
     values = [float(schedule(step)) for step in (0, 25, 50, 525, 1000)]
     assert values[0] == 0 and values[1] == pytest.approx(5e-4) and values[2] == pytest.approx(1e-3)
     assert values[3] == pytest.approx(5e-4, rel=1e-3) and values[4] == pytest.approx(0, abs=1e-9)
-    assert recipe.RECIPES["basic"].learning_rate_schedule(10) == 1e-3
-    assert recipe.RECIPES["basic"].make_loss().get_config()["label_smoothing"] == 0.0
+    assert learning_rate(recipe.RECIPES["basic"].optimizer, 10, 10) == 1e-3
+    assert recipe.RECIPES["basic"].loss()["loss"].get_config()["label_smoothing"] == 0.0
 
 
 # tf.data ------------------------------------------------------------------------------

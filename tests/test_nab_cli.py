@@ -10,8 +10,10 @@ import sys
 import time
 
 import pandas as pd
+import pytest
 
 from conftest import REPO, run_cli, write_series, write_windows
+from keras_models.graph import can_draw
 
 RUN_FILES = ["config.json", "history.csv", "metrics.json", "model.keras", "saved_model/saved_model.pb",
              "plots/loss.png", "plots/test_error_threshold.png", "plots/test_anomalies.png",
@@ -43,7 +45,7 @@ def test_one_version_writes_a_complete_run_folder(tmp_path, series_csv):
     assert metrics["export"]["saved_model_max_abs_diff"] <= 1e-6
     assert len(pd.read_csv(run / "history.csv")) == 2
     config = json.loads((run / "config.json").read_text())
-    assert config["args"]["version"] == "base" and config["data"]["split_rows"]["train"] == [0, 420]
+    assert config["config"]["version"] == "base" and config["data"]["split_rows"]["train"] == [0, 420]
 
 
 def test_all_versions_write_a_comparison_table(tmp_path):
@@ -95,14 +97,29 @@ def test_killed_run_resumes_without_starting_over(tmp_path):
 
 
 def test_param_audit_prints_the_built_counts(tmp_path):
-    from keras_models.graph import can_draw
-
-    result = run_cli("experiments.param_audit", "--runs-dir", tmp_path / "runs", cwd=tmp_path)
+    result = run_cli("experiments.param_audit", "--no-graph", "--runs-dir", tmp_path / "runs", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     for number in ["1,057,824", "1,058,824", "| 588 |", "| 1,356 |", "| 4,193 |"]:
         assert number in result.stdout, number
-    graphs = list((tmp_path / "runs" / "param_audit").glob("*/plots/part1_autoencoder_graph.png"))
-    assert len(graphs) == (1 if can_draw() else 0), "graph drawn exactly when pydot and Graphviz are present"
+    audit = json.loads(next((tmp_path / "runs" / "param_audit").glob("*/audit.json")).read_text())["rows"]
+    assert {r["model"]: r["built_trainable"] for r in audit}["cnn2d_resnet"] == 1_084_421
+
+
+@pytest.mark.skipif(not can_draw(), reason="pydot or Graphviz's `dot` is missing: install graphviz to draw graphs")
+def test_param_audit_draws_the_part1_graph(tmp_path):
+    result = run_cli("experiments.param_audit", "--model", "part1_autoencoder", "--runs-dir", tmp_path / "runs",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    graph = next((tmp_path / "runs" / "param_audit").glob("*/plots/part1_autoencoder_graph.png"))
+    assert graph.stat().st_size > 1000
+
+
+@pytest.mark.skipif(can_draw(), reason="Graphviz is installed: the graph is drawn (the test above)")
+def test_param_audit_without_graphviz_says_what_to_install(tmp_path):
+    result = run_cli("experiments.param_audit", "--model", "part1_autoencoder", "--runs-dir", tmp_path / "runs",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "graph skipped: install pydot and Graphviz" in result.stdout
 
 
 def test_eda_on_the_real_series(tmp_path, shared_data):

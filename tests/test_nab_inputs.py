@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import signal
+import subprocess
+import sys
+import time
+
 import pytest
 
-from conftest import refuse_case, run_cli, run_refused, write_series
+from conftest import REPO, refuse_case, run_cli, run_refused, write_series, write_windows
 
 MODULE = "experiments.nab_autoencoder"
 
@@ -37,14 +43,42 @@ BAD_INPUTS = {
         lambda p: ["--csv", _write(p, "unsorted.csv", "timestamp,value\n2015-03-02 00:00:00,1\n" + _rows(80))],
         "increase"),
     "unknown version": (lambda p: ["--version", "v9"], "invalid choice"),
-    "malformed threshold": (lambda p: ["--threshold", "percentile:abc"], "malformed --threshold"),
-    "threshold out of range": (lambda p: ["--threshold", "percentile:120"], "malformed --threshold"),
-    "unknown threshold rule": (lambda p: ["--threshold", "median"], "malformed --threshold"),
+    "malformed threshold": (lambda p: ["--threshold", "percentile:abc"], "argument --threshold: expected max-train"),
+    "threshold out of range": (lambda p: ["--threshold", "percentile:120"], "argument --threshold: expected max-train"),
+    "unknown threshold rule": (lambda p: ["--threshold", "median"], "argument --threshold: expected max-train"),
     "zero epochs": (lambda p: ["--epochs", "0"], "positive integer"),
     "bad split": (lambda p: ["--split", "0.5,0.5"], "fractions"),
     "bad series name": (lambda p: ["--series", "Twitter_volume_AAPL"], "CATEGORY/NAME"),
     "resume of a missing run": (lambda p: ["--resume", p / "runs" / "nab_autoencoder" / "none"], "no such run folder"),
+    # hostile inputs of issue 10: each one line, exit 2, before TensorFlow loads
+    "NaN in the split": (lambda p: ["--split", "nan,0.5,0.5"], "argument --split: expected 3 positive fractions"),
+    "inf in the split": (lambda p: ["--split", "inf,0.5,0.5"], "argument --split: expected 3 positive fractions"),
+    "infinite threshold": (lambda p: ["--threshold", "mean-std:inf"], "argument --threshold: expected max-train, percentile:P (0 < P <= 100) or mean-std:K (K >= 0), got 'mean-std:inf'"),
+    "NaN threshold": (lambda p: ["--threshold", "percentile:nan"], "argument --threshold: expected max-train"),
+    "seed above 2**32-1": (lambda p: ["--seed", "4294967296"], "expected a seed in 0..4294967295"),
+    "negative seed": (lambda p: ["--seed", "-1"], "expected a seed in 0..4294967295"),
+    "run id too long": (lambda p: ["--run-id", "x" * 300], "at most 120 characters"),
+    "runs folder is a file": (lambda p: ["--run-id", _write(p, "runs", "").name], "runs is a file, not a folder"),
+    "labels JSON is a list": (lambda p: ["--labels", _write(p, "l.json", "[1, 2]")], "holds a JSON list"),
+    "labels window not a pair": (lambda p: ["--labels", _labels(p, [["2015-03-01 00:00:00"]])],
+                                 "is not a [start, end] pair"),
+    "labels windows not a list": (lambda p: ["--labels", _labels(p, "2015-03-01")], "are a JSON str"),
+    "labels with a bad date": (lambda p: ["--labels", _labels(p, [["2015-13-45 00:00:00", "2015-03-02 00:00:00"]])],
+                               "unreadable timestamp"),
+    "labels file of binary bytes": (lambda p: ["--labels", _binary(p)], "not valid JSON"),
+    "a flag abbreviated": (lambda p: ["--epoch", "2"], "unrecognized arguments: --epoch"),
 }
+
+
+def _labels(tmp_path, windows):
+    """A combined_windows.json whose entry for ok.csv is `windows`."""
+    return _write(tmp_path, "labels.json", json.dumps({"synthetic/ok.csv": windows}))
+
+
+def _binary(tmp_path):
+    path = tmp_path / "binary.json"
+    path.write_bytes(bytes(range(256)))
+    return path
 
 
 @pytest.mark.parametrize("case", list(BAD_INPUTS))
@@ -75,3 +109,91 @@ def test_no_data_anywhere_names_the_fix(tmp_path):
     assert result.returncode == 2
     assert "KERAS_MODELS_DATA" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "runs").exists()
+
+
+def test_labels_without_the_series_say_so(tmp_path, series_csv):
+    """A labels file that lacks the series is named as such (not "pass --labels")."""
+    labels = write_windows(tmp_path / "w.json", "another.csv", [("2015-03-01 00:00:00", "2015-03-01 01:00:00")])
+    result = run_cli(MODULE, "--version", "base", "--csv", series_csv, "--labels", labels, "--epochs", "1",
+                     "--no-tensorboard", "--run-id", "r", "--runs-dir", tmp_path / "runs", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    metrics = json.loads((tmp_path / "runs" / "nab_autoencoder" / "r" / "metrics.json").read_text())
+    assert metrics["window_scores"] is None
+    assert metrics["window_scores_note"] == "the labels file has no windows for synthetic_series: nothing to score against"
+
+
+def test_bad_input_leaves_tensorflow_unimported():
+    """Validation (flags, data) happens before TensorFlow is imported, for every command."""
+    code = ("import sys\n"
+            "from experiments import {module}\n"
+            "from keras_models import cli\n"
+            "try:\n    cli.main({module}.main, {argv!r})\nexcept SystemExit:\n    pass\n"
+            "print('tensorflow' in sys.modules)")
+    cases = {"nab_autoencoder": ["--split", "nan,0.5,0.5"], "nab_eda": ["--run-id", "a/b"],
+             "param_audit": ["--model", "nope"], "attention_reference": ["--heads", "0"],
+             "tune": ["--model", "nab_v3", "--trials", "0"]}
+    for module, argv in cases.items():
+        out = subprocess.run([sys.executable, "-c", code.format(module=module, argv=argv)], cwd=REPO,
+                             capture_output=True, text=True, env={"PYTHONPATH": str(REPO)})
+        assert out.stdout.strip() == "False", (module, out.stdout, out.stderr[-1000:])
+        assert out.stderr.startswith("error: "), out.stderr
+
+
+def test_ctrl_c_prints_one_line_with_the_resume_command(tmp_path):
+    """SIGINT during training: exit 130, no traceback, one line naming the folder and `--resume`."""
+    csv = write_series(tmp_path / "long.csv", n=3000, spikes=(2500,))
+    run = tmp_path / "runs" / "nab_autoencoder" / "stopped"
+    process = subprocess.Popen(
+        [sys.executable, "-m", MODULE, "--version", "v3", "--csv", str(csv), "--epochs", "50", "--no-tensorboard",
+         "--run-id", "stopped", "--runs-dir", str(tmp_path / "runs")],
+        cwd=tmp_path, env={"PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and not (run / "history.csv").exists():
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr[-2000:]
+    assert "Traceback" not in stderr
+    lines = [line for line in stderr.splitlines() if line.startswith("interrupted")]
+    assert lines == [f"interrupted: the run folder {run} is kept; continue it with "
+                     f"`python -m {MODULE} --resume {run}`"]
+    assert not (run / "metrics.json").exists()
+
+
+def test_a_runs_folder_that_cannot_be_written_ends_in_one_line(tmp_path, monkeypatch):
+    """A read-only or full disk while writing: one line, no partial run folder left behind."""
+    import errno
+
+    from keras_models.errors import UserError
+    from keras_models.rundir import RunDir
+
+    run = RunDir.create(tmp_path / "runs", "exp", run_id="partial")
+    with pytest.raises(UserError, match="cannot write .*partial: the disk is full; .*nothing was kept"):
+        with run.writing():
+            run.write_json("config.json", {})
+            raise OSError(errno.ENOSPC, "No space left on device")
+    assert not run.path.exists()
+    run = RunDir.create(tmp_path / "runs", "exp", run_id="trained")
+    (run.path / "history.csv").write_text("epoch\n0\n")
+    with pytest.raises(UserError, match="the file system is read-only; .*--resume .*trained"):
+        with run.writing():
+            raise OSError(errno.EROFS, "Read-only file system")
+    assert run.path.exists()
+
+    def refuse(self, *args, **kwargs):
+        raise OSError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr("pathlib.Path.mkdir", refuse)
+    with pytest.raises(UserError, match="permission denied; give --runs-dir a writable folder"):
+        RunDir.create(tmp_path / "elsewhere", "exp")
+
+
+@pytest.mark.parametrize("module", ["experiments.nab_eda", "experiments.param_audit", "experiments.attention_reference"])
+def test_commands_without_resume_do_not_suggest_it(tmp_path, series_csv, module):
+    taken = tmp_path / "runs" / module.split(".")[1] / "mine"
+    taken.mkdir(parents=True)
+    extra = ["--csv", series_csv] if module.endswith("nab_eda") else []
+    line = run_refused(module, *extra, "--run-id", "mine", "--runs-dir", tmp_path / "runs",
+                       expected="already exists and runs are never overwritten: choose another --run-id", cwd=tmp_path)
+    assert "--resume" not in line

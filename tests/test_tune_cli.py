@@ -116,3 +116,27 @@ def test_chief_and_two_workers_finish_a_search_together(tmp_path):
     assert len(rows) == trials and all(r["status"] == "COMPLETED" for r in rows)
     assert "] fitting {" not in result.stdout, "the chief serves the oracle and trains only the final model"
     assert (run / "metrics.json").exists() and (run / "saved_model" / "saved_model.pb").exists()
+
+
+def test_text_and_image_models_are_tuned_too(tmp_path):
+    """`--model ag_news_best` and `--model vit`: one trial each on tiny synthetic data."""
+    from conftest import write_ag_news, write_image_folder
+
+    texts = write_ag_news(tmp_path / "ag_news_csv", rows_per_class=10)
+    result = run_cli(MODULE, "--model", "ag_news_best", "--data-dir", texts, "--trials", "1", "--epochs", "1",
+                     "--space", "batch_size=16", "--vocab-size", "200", "--no-tensorboard", "--run-id", "text",
+                     "--runs-dir", tmp_path / "runs", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((tmp_path / "runs" / "tune" / "text" / "metrics.json").read_text())
+    assert metrics["model"] == "ag_news_best" and metrics["search"]["completed"] == 1
+    assert {"embed_dim", "num_heads", "ff_dim"} <= set(metrics["search"]["best"]["hyperparameters"])
+
+    images = write_image_folder(tmp_path / "images", per_class=10)
+    result = run_cli(MODULE, "--model", "vit", "--data", images, "--trials", "1", "--epochs", "1",
+                     "--space", "batch_size=32", "--space", "patch_size=8", "--space", "projection_dim=64",
+                     "--space", "transformer_layers=2", "--no-tensorboard", "--run-id", "image",
+                     "--runs-dir", tmp_path / "runs", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((tmp_path / "runs" / "tune" / "image" / "metrics.json").read_text())
+    assert metrics["model"] == "vit" and metrics["search"]["completed"] == 1
+    assert sum(map(sum, metrics["test_metrics"]["confusion_matrix"])) > 0

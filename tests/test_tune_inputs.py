@@ -16,10 +16,10 @@ def _nab(p):
 
 
 BAD_INPUTS = {
-    "unknown model": (lambda p: ["--model", "resnet9000"], "unknown model 'resnet9000'; tunable models: cnn2d_resnet"),
+    "unknown model": (lambda p: ["--model", "resnet9000"], "unknown model 'resnet9000'; tunable models: nab_base"),
     "untunable model": (lambda p: ["--model", "part1_autoencoder"], "unknown model 'part1_autoencoder'"),
     "unknown tuner": (lambda p: ["--tuner", "grid"],
-                      "unknown tuner 'grid'; choose one of: random, bayesian, hyperband"),
+                      "argument --tuner: unknown value 'grid'; choose one of: random, bayesian, hyperband"),
     "unknown search-space key": (lambda p: ["--space", "width=3"], "unknown search-space key 'width' for cnn2d_resnet"),
     "zero trials": (lambda p: ["--trials", "0"], "--trials: expected a positive integer"),
     "negative trials": (lambda p: ["--trials", "-3"], "--trials: expected a positive integer"),
@@ -27,10 +27,15 @@ BAD_INPUTS = {
     "space value of the wrong type": (lambda p: ["--space", "num_blocks=two"], "num_blocks takes int values"),
     "unknown optimizer": (lambda p: ["--space", "optimizer=adam,adagrad"], "unknown value 'adagrad'"),
     "heads that do not divide hidden": (lambda p: ["--model", "transformer2d_resnet", "--space", "num_heads=3"],
-                                        "not divisible by num_heads 3"),
+                                        "is not divisible by num_heads=3"),
+    "patch that does not divide the image": (lambda p: ["--model", "vit", "--space", "patch_size=4,7"],
+                                             "not a multiple of patch_size=7"),
+    "seed out of range": (lambda p: ["--seed", "4294967296"], "expected a seed in 0..4294967295"),
+    "max-train-beats for another family": (lambda p: _nab(p) + ["--max-train-beats", "100"],
+                                           "--max-train-beats is for heartbeat models only"),
     "unknown objective": (lambda p: _nab(p) + ["--objective", "val_f1_macro"], "unknown --objective 'val_f1_macro'"),
     "negative workers": (lambda p: ["--workers", "-1"], "--workers: expected an integer >= 0"),
-    "unknown balance": (lambda p: ["--balance", "undersample"], "unknown --balance 'undersample'"),
+    "balance is searched, not set": (lambda p: ["--balance", "none"], "unrecognized arguments: --balance"),
     "missing series file": (lambda p: ["--model", "nab_base", "--csv", p / "nope.csv"], "file not found"),
     "resume of a missing run": (lambda p: ["--resume", p / "runs" / "tune" / "none"], "no such run folder"),
 }

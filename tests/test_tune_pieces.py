@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from keras_models import registry, runner
+from keras_models import optimizers, registry, runner
 from keras_models.errors import UserError
 from keras_models.tuning import search_space
-from keras_models.tuning.search_space import ARCHITECTURES, space_for
+from keras_models.tuning.search_space import space_for
 
 
-@pytest.mark.parametrize("model", list(ARCHITECTURES))
+@pytest.mark.parametrize("model", search_space.tunable_models())
 def test_every_space_is_valid_and_fits_its_builder(model):
     space = space_for(model)
     spec = registry.get(model)
-    module, func = spec.builder.split(":")
-    accepted = inspect.signature(getattr(importlib.import_module(module), func)).parameters
     training, architecture = search_space.split_values(space)
-    assert set(architecture) <= set(accepted), f"{model}: {set(architecture) - set(accepted)} not builder arguments"
+    assert set(architecture) <= set(spec.parameter_names()), f"{model}: not builder arguments"
+    assert architecture == spec.tunable, "the architecture space is the one on the ModelSpec"
     assert {"batch_size", "optimizer", "learning_rate", "schedule"} <= set(training)
     assert ("balance" in training) == (spec.family == "heartbeat")
+
+
+def test_image_and_text_models_are_tunable():
+    assert {"vit", "efficientnet_b0", "vgg", "resnet", "ag_news_best", "nab_v3", "cnn2d_resnet"} <= set(
+        search_space.tunable_models())
+    assert "part1_autoencoder" not in search_space.tunable_models()
 
 
 def test_overrides_fix_or_narrow_keys_with_their_types():
@@ -38,39 +41,55 @@ def test_overrides_fix_or_narrow_keys_with_their_types():
         space_for("cnn2d_resnet", ["learning_rate=0"])
 
 
-@pytest.mark.parametrize("name", search_space.OPTIMIZERS)
-@pytest.mark.parametrize("schedule", search_space.SCHEDULES)
+@pytest.mark.parametrize("name", optimizers.OPTIMIZERS)
+@pytest.mark.parametrize("schedule", optimizers.SCHEDULES)
 def test_every_optimizer_and_schedule_builds(name, schedule):
     import keras
 
-    from keras_models.tuning.optimizers import build_optimizer, schedule_callbacks
-
-    optimizer = build_optimizer(name, 1e-3, schedule, decay_steps=10)
-    assert optimizer.__class__.__name__.lower() == {"adam": "adam", "adamw": "adamw", "sgd": "sgd",
-                                                    "rmsprop": "rmsprop"}[name]
+    config = optimizers.OptimizerConfig(optimizer=name, learning_rate=1e-3, schedule=schedule, warmup_epochs=1)
+    optimizer = optimizers.build_optimizer(config, steps_per_epoch=5, epochs=4)
+    assert optimizer.__class__.__name__.lower() == name
     rate = optimizer._learning_rate
     assert isinstance(rate, keras.optimizers.schedules.CosineDecay) == (schedule == "cosine")
-    callbacks = schedule_callbacks(schedule, monitor="loss")
+    if schedule == "cosine":  # one meaning: linear warm-up over warmup_epochs, then cosine to 0 at the last step
+        assert float(rate(0)) == 0.0 and float(rate(5)) == pytest.approx(1e-3) and float(rate(20)) == pytest.approx(0)
+    callbacks = optimizers.schedule_callbacks(config, monitor="loss")
     assert [type(c).__name__ for c in callbacks] == (["ReduceLROnPlateau"] if schedule == "reduce-on-plateau" else [])
 
 
-def _task(model="nab_v3", window=10):
-    from keras_models.tuning.tasks import Task
+def test_adamw_never_decays_biases_norms_and_embeddings():
+    import keras
 
-    x = np.random.default_rng(0).random((40, window, 1)).astype("float32")
-    split = runner.Split(x, x)
-    return Task("nab", model, split, split, split, loss=lambda: {"loss": "mse"}, evaluate=None,
-                builder_kwargs={"window": window})
+    model = registry.build("transformer2d_resnet", hidden=8, num_heads=2)
+    optimizer = optimizers.build_optimizer(optimizers.OptimizerConfig(optimizer="adamw"), 1, 1)
+    decayed = {v.path for v in model.trainable_variables if optimizer._use_weight_decay(v)}
+    assert decayed and not any(part in path for path in decayed for part in ("bias", "gamma", "beta"))
+    assert any("kernel" in path for path in decayed)
+    assert isinstance(optimizer, keras.optimizers.AdamW)
+
+
+def _config(tmp_path, model="nab_v3", **tune_kwargs):
+    from conftest import write_series
+    from keras_models import nab, tune
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    csv = write_series(tmp_path / "s.csv", n=300, spikes=(250,))
+    return tune.Config(experiment=nab.Config(version=model.removeprefix("nab_"), csv=csv, window=10, epochs=1,
+                                             runs_dir=tmp_path / "runs"), **tune_kwargs)
 
 
 def _first_trials(directory, kind: str, seed: int, n: int = 3) -> list[dict]:
     from keras_models.tuning import search
     from keras_models.tuning.hypermodel import TunableModel
 
-    space = space_for("nab_v3")
-    model = TunableModel(_task(), space, ("val_loss", "min"), seed)
+    from keras_models import nab
+    from keras_models.nab.experiment import make_job
+
+    config = _config(directory)
+    loaded = nab.load(config.experiment)
+    model = TunableModel(lambda c: make_job(c, loaded), config.experiment, config.space_dict(), ("val_loss", "min"))
     tuner = search.make_tuner(kind, model, objective=("val_loss", "min"), trials=5, epochs=9, seed=seed,
-                              directory=directory)
+                              directory=directory / "tuner")
     return [dict(tuner.oracle.create_trial(f"tuner{i}").hyperparameters.values) for i in range(n)]
 
 
@@ -88,22 +107,37 @@ def test_seed_zero_is_a_seed_too(tmp_path):
     assert _first_trials(tmp_path / "a", "random", seed=0) == _first_trials(tmp_path / "b", "random", seed=0)
 
 
-def test_prepare_training_balances_and_decays_over_all_steps():
-    import keras
+def test_a_trial_job_takes_the_trial_values(tmp_path):
+    from keras_models import nab
+    from keras_models.nab.experiment import make_job
+    from keras_models.tuning.hypermodel import trial_job
 
-    from keras_models.tuning.hypermodel import prepare_training
+    config = _config(tmp_path).experiment
+    loaded = nab.load(config)
+    values = {"batch_size": 8, "optimizer": "adamw", "learning_rate": 2e-3, "schedule": "cosine",
+              "encoder_units": 10, "decoder_units": 8, "dense_units": 8}
+    job = trial_job(lambda c: make_job(c, loaded), config, values)
+    assert job.config.batch_size == 8 and job.config.epochs == 1
+    assert job.optimizer == optimizers.OptimizerConfig(optimizer="adamw", learning_rate=2e-3, schedule="cosine")
+    assert job.model_kwargs == {"window": 10, "encoder_units": 10, "decoder_units": 8, "dense_units": 8}
+    merged = runner.merge_validation(job)
+    assert merged.val is None and merged.monitor == "loss"
+    assert len(merged.train.x) == len(job.train.x) + len(job.val.x)
 
-    x = np.zeros((30, 16, 12, 1), dtype="float32")
-    y = np.array([0] * 24 + [1] * 6)
-    task = _task("cnn2d_resnet")
-    values = {"batch_size": 8, "optimizer": "adamw", "learning_rate": 1e-3, "schedule": "cosine",
-              "balance": "class-weights"}
-    x2, y2, class_weight, compile_kwargs = prepare_training(task, values, x, y, epochs=3, seed=0)
-    assert len(x2) == 30 and class_weight == pytest.approx({0: 30 / 48, 1: 30 / 12})
-    rate = compile_kwargs()["optimizer"]._learning_rate
-    assert isinstance(rate, keras.optimizers.schedules.CosineDecay) and rate.decay_steps == 3 * 4
-    x3, y3, none, _ = prepare_training(task, {**values, "balance": "oversample-full"}, x, y, epochs=1, seed=0)
-    assert none is None and np.bincount(y3).tolist() == [24, 24]
+
+def test_the_final_model_rebalances_train_and_val_together():
+    """Heartbeat: the beats before balancing and the validation beats are joined, then balanced again."""
+    from keras_models.heartbeat.balance import balance
+
+    x, y = np.zeros((30, 4), dtype="float32"), np.array([0] * 20 + [1] * 4 + [0] * 4 + [1] * 2)
+    balanced = runner.Split(*balance(x[:24], y[:24], "oversample-full", seed=0)[:2])
+    job = runner.Job("heartbeat", "toy", SimpleNamespace(balance="oversample-full", seed=0), train=balanced,
+                     val=runner.Split(x[24:], y[24:]), test=runner.Split(x[24:], y[24:]), loss=dict,
+                     train_eval=runner.Split(x[:24], y[:24]),
+                     rebalance=lambda x, y, method, seed: balance(x, y, method, seed=seed))
+    merged = runner.merge_validation(job)
+    assert np.bincount(merged.train.y).tolist() == [24, 24] and merged.class_weight is None
+    assert merged.val is None and merged.train_eval is None and merged.monitor == "loss"
 
 
 def _trial(trial_id, status, message=None):

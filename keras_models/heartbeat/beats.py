@@ -59,6 +59,8 @@ MITDB_RECORDS = tuple(str(r) for r in (
     220, 221, 222, 223, 228, 230, 231, 232, 233, 234,
 ))
 VARIANTS = ("annotated", "kachuee")
+#: the files of one record: header, signals, cardiologists' beat annotations
+RECORD_SUFFIXES = (".hea", ".dat", ".atr")
 DEFAULT_VARIANT = "annotated"
 MITDB_FOLDER = "mitdb"
 PHYSIONET_RECORDS_URL = "https://physionet.org/files/mitdb/1.0.0/RECORDS"
@@ -134,7 +136,9 @@ def mitdb_dir(path: Path | str | None = None, *, download: bool = True) -> Path:
     if path is not None:
         path = Path(path).expanduser()
         if not path.is_dir():
-            raise UserError(f"MIT-BIH folder not found: {path}; pass the folder holding 100.hea, 100.dat, 100.atr, ...")
+            what = "is a file, not a folder" if path.exists() else "does not exist"
+            raise UserError(f"MIT-BIH folder not found: {path} {what}; pass the folder holding 100.hea, 100.dat, "
+                            "100.atr, ...")
         return path
     found, tried = datapaths.look_up(MITDB_FOLDER, Path.is_dir)
     if found is not None:
@@ -173,10 +177,15 @@ def _download_mitdb(target: Path, tried: list[str], fix: str) -> Path:
 # ----------------------------------------------------------------------------- records
 
 
+def record_files(folder: Path, records: Sequence[str]) -> list[Path]:
+    """The files of `records` in `folder`: ``<name>.hea``, ``.dat`` and ``.atr`` of each."""
+    return [Path(folder) / f"{name}{suffix}" for name in records for suffix in RECORD_SUFFIXES]
+
+
 def check_records(folder: Path, records: Sequence[str]) -> None:
     """`UserError` naming the first record of `records` with a file missing from `folder`."""
     for name in records:
-        for suffix in (".hea", ".dat", ".atr"):
+        for suffix in RECORD_SUFFIXES:
             if not (Path(folder) / f"{name}{suffix}").is_file():
                 raise UserError(
                     f"MIT-BIH record {name}: {name}{suffix} not found in {folder}; put the whole record "

@@ -1,67 +1,70 @@
-"""Command-line data options shared by the heartbeat commands (training and tuning).
+"""Where the beats come from: a Kaggle/parquet file pair, or the raw MIT-BIH records.
 
-`add_data_flags` adds them to a parser, `check_data_args` validates them without
-reading anything, and `load_parts` returns the train/val/test `BeatSet`s.
+`from_files` and `from_mitdb` return a `HeartbeatData`: the train/val/test `BeatSet`s
+(x (n, 187) float32 in [0, 1], y (n,) AAMI labels 0..4), a description of the source
+for config.json, and the files read (their sha256 go into config.json, so that a
+resumed run notices changed data). Every problem is a `UserError`; nothing here
+imports TensorFlow.
 """
 
 from __future__ import annotations
 
-import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
-from keras_models.errors import UserError
-from keras_models.heartbeat import balance, beats, files, splits
+from keras_models import datapaths
+from keras_models.heartbeat import beats, files, splits
 from keras_models.heartbeat.beatset import BeatSet, format_counts
 
 
-def fraction(text: str) -> float:
-    """An argparse `type` for a fraction strictly between 0 and 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, got {text!r}")
-    return value
+@dataclass(frozen=True)
+class HeartbeatData:
+    """Loaded beats.
 
-
-def add_data_flags(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("beats")
-    group.add_argument("--balance", default="none", help=f"one of: {', '.join(balance.BALANCE_METHODS)} (default none)")
-    group.add_argument("--split", default="intra", help="intra (stratified random) or inter (de Chazal DS1/DS2)")
-    group.add_argument("--beats", default=beats.DEFAULT_VARIANT,
-                       help=f"beat extraction from the raw records: {', '.join(beats.VARIANTS)}")
-    group.add_argument("--mitdb", type=Path, default=None, help="folder of the raw MIT-BIH records")
-    group.add_argument("--train-file", type=Path, default=None, help="Kaggle mitbih_train.csv or heart_big_train.parq")
-    group.add_argument("--test-file", type=Path, default=None, help="Kaggle mitbih_test.csv or heart_big_test.parq")
-    group.add_argument("--val-fraction", type=fraction, default=0.1, help="validation share (default 0.1)")
-    group.add_argument("--test-fraction", type=fraction, default=0.2,
-                       help="test share of the intra-patient split of the records (default 0.2)")
-
-
-def check_data_args(args: argparse.Namespace) -> None:
-    """Validate names and combinations before any data is read."""
-    balance.check_balance(args.balance)
-    splits.check_split(args.split)
-    beats.check_variant(args.beats)
-    if (args.train_file is None) != (args.test_file is None):
-        raise UserError("give both --train-file and --test-file, or neither (to build beats from the MIT-BIH records)")
-    if args.train_file is not None and args.split == "inter":
-        raise UserError("--split inter needs record ids, which Kaggle/parquet files lack; use --split intra or --mitdb")
-
-
-def load_parts(args: argparse.Namespace) -> tuple[dict[str, BeatSet], dict]:
-    """The train/val/test `BeatSet`s and a description of where they came from.
-
-    Kaggle/parquet files come split into train and test: validation is carved from train.
+    Attributes:
+        parts: {"train", "val", "test"} -> `BeatSet` with x (n_part, 187).
+        source: JSON-ready description of where they came from.
+        files: the data files read: the two beat files, or the .hea/.dat/.atr files of
+            the MIT-BIH records (the beat cache when the records are not there).
     """
-    if args.train_file is not None:
-        given = {"train": files.read_beats_file(args.train_file), "test": files.read_beats_file(args.test_file)}
-        keep, take = splits.stratified_indices(given["train"].y, args.val_fraction, args.seed)
-        parts = {"train": given["train"].subset(keep), "val": given["train"].subset(take), "test": given["test"]}
-        return parts, {"train_file": str(args.train_file), "test_file": str(args.test_file)}
-    beatset = beats.load_mitdb_beats(args.mitdb, variant=args.beats)
-    print(f"beats ({args.beats}): {format_counts(beatset.y)}")
-    parts = splits.split_beats(beatset, args.split, val_fraction=args.val_fraction,
-                               test_fraction=args.test_fraction, seed=args.seed)
-    return parts, {"mitdb": beatset.info.get("folder", str(args.mitdb)), "beats": args.beats}
+
+    parts: dict[str, BeatSet]
+    source: dict
+    files: tuple[Path, ...]
+
+
+def from_files(train_file: Path, test_file: Path, val_fraction: float, seed: int) -> HeartbeatData:
+    """Beats of a Kaggle CSV or course parquet pair (already split into train and test);
+    validation is `val_fraction` of the training file (stratified, seeded)."""
+    train_file = files.check_beat_file(train_file, "--train-file")  # both checked before either is read
+    test_file = files.check_beat_file(test_file, "--test-file")
+    train, test = files.read_beats_file(train_file, "--train-file"), files.read_beats_file(test_file, "--test-file")
+    keep, take = splits.stratified_indices(train.y, val_fraction, seed)
+    parts = {"train": train.subset(keep), "val": train.subset(take), "test": test}
+    return HeartbeatData(parts, {"train_file": str(train_file), "test_file": str(test_file)}, (train_file, test_file))
+
+
+def mitdb_folder(path: Path | None) -> Path | None:
+    """The folder of the MIT-BIH records: `path` (which must be one), else the local copy
+    ($KERAS_MODELS_DATA/mitdb, then the cache's); None when there is none (the beat cache,
+    or a download, then provides the beats)."""
+    if path is not None:
+        return beats.mitdb_dir(path)
+    return datapaths.look_up(beats.MITDB_FOLDER, Path.is_dir)[0]
+
+
+def from_mitdb(folder: Path | None, variant: str, split: str, val_fraction: float, test_fraction: float,
+               seed: int) -> HeartbeatData:
+    """Beats of the 48 MIT-BIH records (`beats.load_mitdb_beats`, cached), split by `split`
+    ("intra" or "inter", `splits.split_beats`)."""
+    folder = mitdb_folder(folder)
+    if folder is not None:
+        beats.check_records(folder, beats.MITDB_RECORDS)
+    beatset = beats.load_mitdb_beats(folder, variant=variant)
+    print(f"beats ({variant}): {format_counts(beatset.y)}")
+    parts = splits.split_beats(beatset, split, val_fraction=val_fraction, test_fraction=test_fraction, seed=seed)
+    folder = folder or Path(beatset.info["folder"])  # downloaded, or built from there into the cache
+    read = beats.record_files(folder, beatset.info.get("records", beats.MITDB_RECORDS))
+    if not all(path.is_file() for path in read):  # the records are gone: the cache is all there is
+        read = [Path(beatset.info["cache"])]
+    return HeartbeatData(parts, {"mitdb": str(folder), "beats": variant}, tuple(read))

@@ -6,21 +6,18 @@ sparse categorical cross-entropy from logits, the optimiser Adam (SPEC §1).
 
 from __future__ import annotations
 
-import argparse
+from pathlib import Path
 
 import numpy as np
 
-from keras_models import registry, runner
+from keras_models import runner
 from keras_models.classification import ClassifierEvaluation
-from keras_models.cli import args_to_config
 from keras_models.heartbeat import balance, splits
+from keras_models.heartbeat.api import EXPERIMENT
 from keras_models.heartbeat.beatset import CLASS_NAMES, BeatSet, class_counts
-
-EXPERIMENT = "heartbeat"
-
-#: The input view each heartbeat model reads: (16, 12, 1) images or (192, 1) sequences.
-MODEL_VIEWS = {"cnn2d_resnet": "2d", "transformer2d_resnet": "2d", "attention_gru": "1d",
-               "cnn1d_resnet": "1d", "gru1d": "1d"}
+from keras_models.heartbeat.config import Config
+from keras_models.heartbeat.data import HeartbeatData
+from keras_models.optimizers import OptimizerConfig
 
 
 def counts(y: np.ndarray) -> dict[str, int]:
@@ -34,15 +31,16 @@ def prepare_splits(parts: dict[str, BeatSet], method: str, view: str, seed: int)
     (`train_eval`): the real beats, not copies or SMOTE's synthetic ones.
 
     Returns:
-        ({part: runner.Split}, class_weight or None, {part: class counts}).
+        ({"train", "train_eval", "val", "test"} -> runner.Split with x (n, 16, 12, 1) or
+        (n, 192, 1) and y (n,) int64, class_weight or None, {part: class counts}).
     """
     x_train, y_train, class_weight = balance.balance(parts["train"].x, parts["train"].y, method, seed=seed)
     arrays = {"train": (x_train, y_train), "val": (parts["val"].x, parts["val"].y),
               "test": (parts["test"].x, parts["test"].y)}
     described = {part: counts(y) for part, (_, y) in arrays.items()}
     if method != "none":
-        arrays["train_eval"] = (parts["train"].x, parts["train"].y)
         described["train_before_balance"] = counts(parts["train"].y)
+    arrays["train_eval"] = (parts["train"].x, parts["train"].y)
     data = {part: runner.Split(splits.to_view(x, view), np.asarray(y, dtype=np.int64))
             for part, (x, y) in arrays.items()}
     return data, class_weight, described
@@ -55,32 +53,29 @@ def loss_and_metrics() -> dict:
     return {"loss": keras.losses.SparseCategoricalCrossentropy(from_logits=True), "metrics": ["accuracy"]}
 
 
-def make_job(args: argparse.Namespace, parts: dict[str, BeatSet], source: dict) -> runner.Job:
-    """The runner job training `args.model` on `parts` with `args.balance`."""
-    view = MODEL_VIEWS[args.model]
-    data, class_weight, described = prepare_splits(parts, args.balance, view, args.seed)
-    options = runner.RunOptions.from_args(args)
-    config = {
-        "args": args_to_config(args),
-        "model": args.model,
-        "data": {"source": source, "split": args.split, "view": view, "class_names": list(CLASS_NAMES),
-                 "counts": described, "class_weight": class_weight},
-    }
+def make_job(config: Config, loaded: HeartbeatData, resume: Path | None = None) -> runner.Job:
+    """The runner job training `config.model` on the loaded beats, balanced by `config.balance`.
 
-    def compile_kwargs() -> dict:
-        import keras
-
-        return {"optimizer": keras.optimizers.Adam(args.learning_rate), **loss_and_metrics()}
-
+    `job.train_eval` holds the training beats before balancing and `job.rebalance`
+    balances them again (`heartbeat.balance.balance(x, y, method, seed)`), for the tuner.
+    """
+    view = config.view
+    data, class_weight, described = prepare_splits(loaded.parts, config.balance, view, config.seed)
     return runner.Job(
         experiment=EXPERIMENT,
-        model_name=args.model,
+        model=config.model,
         config=config,
-        build_model=lambda: registry.build(args.model),
-        compile_kwargs=compile_kwargs,
-        options=options,
-        evaluate=ClassifierEvaluation(data["test"].x, data["test"].y, list(CLASS_NAMES), batch_size=options.eval_batch),
+        loss=loss_and_metrics,
+        optimizer=OptimizerConfig(optimizer="adam", learning_rate=config.learning_rate),
+        evaluate=ClassifierEvaluation(data["test"].x, data["test"].y, list(CLASS_NAMES),
+                                      batch_size=config.eval_batch),
         class_weight=class_weight,
-        tag=f"{args.model}-{args.balance}-{args.split}-s{args.seed}",
+        data={"source": loaded.source, "split": config.split, "view": view, "class_names": list(CLASS_NAMES),
+              "counts": described, "class_weight": class_weight},
+        data_files=list(loaded.files),
+        tag=f"{config.model}-{config.balance}-{config.split}-s{config.seed}",
+        classifier=True,
+        rebalance=balance.balance,
+        resume=resume,
         **data,
     )

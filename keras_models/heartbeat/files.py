@@ -35,6 +35,8 @@ def read_kaggle_csv(path: Path | str) -> BeatSet:
         frame = pd.read_csv(path, header=None, low_memory=False)
     except FileNotFoundError:
         raise UserError(f"file not found: {path}; check the path of the Kaggle mitbih CSV") from None
+    except OSError as err:  # a folder, no permission, ...
+        raise UserError(f"{path}: cannot read it ({err.strerror or err}); give a readable Kaggle mitbih CSV") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise UserError(f"{path}: not a readable CSV ({str(err).splitlines()[0]}); expected "
                         f"{BEAT_LENGTH} beat values and a label per row, no header") from None
@@ -65,15 +67,24 @@ def read_parquet(path: Path | str) -> BeatSet:
     return _beatset(values[:, :BEAT_LENGTH], values[:, BEAT_LENGTH], path, label_name=f"'{TARGET}'")
 
 
-def read_beats_file(path: Path | str) -> BeatSet:
+def check_beat_file(path: Path | str, flag: str = "the beat file path") -> Path:
+    """`path` if it names a beat file of a known type that is there (nothing is read);
+    `UserError` naming `flag` (where the path came from) otherwise."""
+    path = Path(path).expanduser()
+    kinds = f"a Kaggle mitbih .csv or a course {'/'.join(PARQUET_SUFFIXES)} file"
+    if path.is_dir():
+        raise UserError(f"{path} is a folder, not a beat file; give {flag} {kinds}")
+    if path.suffix.lower() not in (".csv", *PARQUET_SUFFIXES):
+        raise UserError(f"{path}: unknown beat file type {path.suffix!r}; give {kinds}")
+    if not path.is_file():
+        raise UserError(f"file not found: {path}; check the path given to {flag}")
+    return path
+
+
+def read_beats_file(path: Path | str, flag: str = "the beat file path") -> BeatSet:
     """Read a Kaggle CSV (``.csv``) or a course parquet file (``.parq``/``.parquet``)."""
-    path = Path(path)
-    if path.suffix.lower() == ".csv":
-        return read_kaggle_csv(path)
-    if path.suffix.lower() in PARQUET_SUFFIXES:
-        return read_parquet(path)
-    raise UserError(f"{path}: unknown beat file type {path.suffix!r}; give a Kaggle mitbih .csv "
-                    f"or a course {'/'.join(PARQUET_SUFFIXES)} file")
+    path = check_beat_file(path, flag)
+    return read_kaggle_csv(path) if path.suffix.lower() == ".csv" else read_parquet(path)
 
 
 def load_beat_files(kind: str = "kaggle", train: Path | None = None,

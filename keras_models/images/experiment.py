@@ -1,82 +1,77 @@
-"""The image-classification experiment: split folder -> batches -> `runner.Job`, and the
-comparison table across models.
+"""The image-classification experiment: one `runner.Job` per model, and the comparison row.
 
-Every model reads raw pixels ``(batch, size, size, 3)`` (0-255) and returns logits
-``(batch, num_classes)``; labels are one-hot, the loss categorical cross-entropy on
-logits (with the recipe's label smoothing); the test metrics and plots come from
-`ClassifierEvaluation` on the unshuffled, unaugmented test batches.
+Every model reads raw pixels ``(batch, size, size, 3)`` (float32, 0-255) and returns
+logits ``(batch, num_classes)``; labels are one-hot ``(batch, num_classes)``, the loss
+categorical cross-entropy on logits with the recipe's label smoothing; the test metrics
+and plots come from `ClassifierEvaluation` on the unshuffled, unaugmented test batches.
 """
 
 from __future__ import annotations
 
-import argparse
-import math
+from pathlib import Path
 
 from keras_models import registry, runner
 from keras_models.classification import ClassifierEvaluation
-from keras_models.cli import args_to_config
-from keras_models.errors import UserError
-from keras_models.images.data import ImageSplits, augmentation_layers
-from keras_models.images.recipe import Recipe
-
-EXPERIMENT = "image_classification"
-#: Test accuracy reported for each model (report 003, Bonus; SPEC §4).
-REPORTED_TEST_ACCURACY = {"vgg": 0.9183, "resnet": 0.9014, "vit": 0.8115, "efficientnet_b0": 0.8308}
+from keras_models.images import data
+from keras_models.images.api import EXPERIMENT, ImageData
+from keras_models.images.config import Config
 
 
-def make_job(args: argparse.Namespace, model: str, splits: ImageSplits, recipe: Recipe, model_kwargs: dict,
-             data_config: dict, run_id: str | None) -> runner.Job:
-    """The runner job that trains `model` with `recipe` on `splits`."""
-    size = args.image_size
-    batch = recipe.batch_size
-    steps_per_epoch = math.ceil(splits.size("train") / batch)
-    kwargs = {"input_shape": (size, size, 3), "num_classes": len(splits.class_names), **model_kwargs}
-    if model == "efficientnet_b0" and args.weights is not None:
-        kwargs["weights"] = str(args.weights)
-    config = {
-        "args": {**args_to_config(args), "model": model, "run_id": run_id},
-        "model": model,
-        "model_kwargs": kwargs,
-        "recipe": recipe.as_dict(),
-        "data": data_config,
-    }
+def splits_of(loaded: ImageData, image_size: int) -> data.ImageSplits:
+    """The cached tf.data parts of `loaded` with images resized to `image_size`; built
+    once per size and kept on `loaded`, so every job on it decodes the folder once."""
+    if image_size not in loaded.cache:
+        loaded.cache[image_size] = data.load(loaded.folder, loaded.parts, (image_size, image_size))
+    return loaded.cache[image_size]
 
-    def build_model():
-        try:
-            return registry.get(model).build(**kwargs)
-        except (TypeError, ValueError) as err:
-            raise UserError(f"cannot build {model} with {model_kwargs or 'its defaults'}: {err}") from None
 
-    def compile_kwargs() -> dict:
-        return {"optimizer": recipe.make_optimizer(steps_per_epoch), "loss": recipe.make_loss(),
-                "metrics": ["accuracy"]}
+def make_job(config: Config, loaded: ImageData, resume: Path | None = None) -> runner.Job:
+    """The runner job that trains `config.model` with its resolved recipe on `loaded`.
 
-    test = splits.batches("test", batch)
+    Batches come from `config.batch_size` (default: the recipe's); validation, test and
+    the training-split evaluation use `config.eval_batch`.
+    """
+    config = config.resolved()
+    recipe = config.effective_recipe()
+    splits = splits_of(loaded, config.image_size)
+    class_names = list(splits.class_names)
+    test = splits.batches("test", config.eval_batch)
+    kwargs = {"input_shape": (config.image_size, config.image_size, 3), "num_classes": len(class_names),
+              **config.model_args}
+    if config.weights is not None:
+        kwargs["weights"] = str(config.weights)
     return runner.Job(
         experiment=EXPERIMENT,
-        model_name=model,
+        model=config.model,
         config=config,
-        build_model=build_model,
-        compile_kwargs=compile_kwargs,
-        train=runner.Split(splits.batches("train", batch, shuffle_seed=args.seed,
-                                          augment=augmentation_layers(recipe.augment, args.seed))),
-        train_eval=runner.Split(splits.batches("train", batch)),
-        val=runner.Split(splits.batches("val", batch)),
+        train=runner.Split(splits.batches("train", config.batch_size, shuffle_seed=config.seed,
+                                          augment=data.augmentation_layers(recipe.augment, config.seed))),
+        train_eval=runner.Split(splits.batches("train", config.eval_batch)),
+        val=runner.Split(splits.batches("val", config.eval_batch)),
         test=runner.Split(test),
-        options=runner.RunOptions.from_args(args, run_id=run_id, epochs=recipe.epochs, batch_size=batch),
-        evaluate=ClassifierEvaluation(test, splits.labels["test"], list(splits.class_names)),
-        tag=f"{model}-{recipe.name}-s{args.seed}",
+        loss=recipe.loss,
+        optimizer=recipe.optimizer,
+        model_kwargs=kwargs,
+        evaluate=ClassifierEvaluation(test, splits.labels["test"], class_names),
+        classifier=True,
+        data=loaded.describe(),
+        data_files=loaded.files,
+        tag=f"{config.model}-{recipe.name}-s{config.seed}",
+        resume=resume,
+        extra_metrics={"recipe": recipe.name},
     )
 
 
-def comparison_row(model: str, recipe: Recipe, metrics: dict) -> dict:
-    """One row of the models table (accuracies and macro scores on the test split)."""
+def comparison_row(model: str, result: runner.Result) -> dict:
+    """One row of the models table (accuracies and macro scores on the test split, and
+    the test accuracy the report gives for the model)."""
+    metrics = result.metrics
     test = metrics["test_metrics"]
     epochs = metrics["epochs_run"]
     fit_seconds = metrics["fit_seconds_this_session"]
     return {
         "model": model,
-        "recipe": recipe.name,
+        "recipe": metrics["recipe"],
         "params": metrics["params"]["trainable"],
         "epochs": epochs,
         "train_acc": metrics["train"]["accuracy"],
@@ -85,7 +80,7 @@ def comparison_row(model: str, recipe: Recipe, metrics: dict) -> dict:
         "precision_macro": test["precision_macro"],
         "recall_macro": test["recall_macro"],
         "f1_macro": test["f1_macro"],
-        "reported_test_acc": REPORTED_TEST_ACCURACY.get(model),
+        "reported_test_acc": registry.get(model).documented.get("test_accuracy"),
         "fit_s": fit_seconds,
         "s_per_epoch": round(fit_seconds / max(epochs, 1), 2),
         "wall_s": metrics["wall_seconds_this_session"],

@@ -37,8 +37,9 @@ class Patches(layers.Layer):
             shifts by ``p // 2`` pixels first (5x the channels).
 
     Input shape: ``(batch, height, width, channels)`` with static height and width.
-    Output shape: ``(batch, (height / p) * (width / p), p * p * channels * (5 if shifted else 1))``;
-    patches in row-major order, each vector ordered (row, column, channel).
+    Output shape: ``(batch, (height / p) * (width / p), p * p * channels * (5 if shifted else 1))``,
+    in the layer's compute dtype; patches in row-major order, each vector ordered (row,
+    column, channel). No weights, no sub-layers.
     """
 
     def __init__(self, patch_size: int, shifted: bool = False, **kwargs):
@@ -78,17 +79,18 @@ class PatchEncoder(layers.Layer):
         projection_dim: width ``d`` of a token.
 
     Input shape: ``(batch, num_patches, patch_dim)`` with static ``num_patches``.
-    Output shape: ``(batch, num_patches, d)``.
-    Weights: ``projection`` (a `Dense` layer) and ``position_embedding`` of shape
-    ``(num_patches, d)`` (truncated normal, stddev 0.02, as in ViT).
+    Output shape: ``(batch, num_patches, d)``, in the layer's compute dtype.
+    Sub-layer, made in `build` with the layer's dtype policy: ``projection`` (`Dense`,
+    ``patch_dim -> d``). Own weight: ``position_embedding`` of shape ``(num_patches, d)``
+    (truncated normal, stddev 0.02, as in ViT).
     """
 
     def __init__(self, projection_dim: int, **kwargs):
         super().__init__(**kwargs)
         self.projection_dim = projection_dim
-        self.projection = layers.Dense(projection_dim, name="projection")
 
     def build(self, input_shape):
+        self.projection = layers.Dense(self.projection_dim, dtype=self.dtype_policy, name="projection")
         self.projection.build(input_shape)
         self.position_embedding = self.add_weight(
             shape=(input_shape[1], self.projection_dim), name="position_embedding",

@@ -27,7 +27,8 @@ class PositionalEncoding(layers.Layer):
         max_wavelength: the base of the geometric progression of wavelengths.
 
     Input shape: ``(batch, sequence_length, hidden)`` with ``hidden`` even.
-    Output shape: same as the input.
+    Output shape: same as the input, in the layer's compute dtype (the encoding is
+    computed in float32, then cast). No weights, no sub-layers.
     """
 
     def __init__(self, max_wavelength: float = 10_000.0, **kwargs):
@@ -46,7 +47,7 @@ class PositionalEncoding(layers.Layer):
         angles = positions * div  # (length, hidden / 2)
         # Interleave: even features are sines, odd features cosines.
         encoding = ops.reshape(ops.stack([ops.sin(angles), ops.cos(angles)], axis=-1), (length, hidden))
-        return inputs + ops.cast(encoding, inputs.dtype)[None]
+        return inputs + ops.cast(encoding, inputs.dtype)[None]  # inputs arrive in the compute dtype
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -25,6 +25,10 @@ class _ResNetBlock(layers.Layer):
         epsilon: BatchNormalization epsilon (PyTorch's 1e-5).
         momentum: BatchNormalization moving-average momentum (Keras convention:
             0.9 here is PyTorch's ``momentum=0.1``).
+
+    Sub-layers are made in `build`, with the layer's dtype policy (BatchNormalization
+    computes its statistics in float32 under a mixed policy); the output is in the
+    layer's compute dtype.
     """
 
     rank: int  # set by the subclasses
@@ -37,17 +41,21 @@ class _ResNetBlock(layers.Layer):
         self.strides = strides
         self.epsilon = epsilon
         self.momentum = momentum
-        conv = layers.Conv1D if self.rank == 1 else layers.Conv2D
-        self.conv1 = conv(filters, kernel_size, strides=strides, padding="same", name="conv1")
-        self.bn1 = layers.BatchNormalization(epsilon=epsilon, momentum=momentum, name="bn1")
-        self.conv2 = conv(filters, kernel_size, padding="same", name="conv2")
-        self.bn2 = layers.BatchNormalization(epsilon=epsilon, momentum=momentum, name="bn2")
         self.projection = None  # a 1x1 convolution, made in build() if channels or size change
-        self._conv = conv
 
     def build(self, input_shape):
+        conv = layers.Conv1D if self.rank == 1 else layers.Conv2D
+        # Creation order fixes the order of `weights` (conv1, bn1, conv2, bn2, projection): keep it.
+        self.conv1 = conv(self.filters, self.kernel_size, strides=self.strides, padding="same",
+                          dtype=self.dtype_policy, name="conv1")
+        self.bn1 = layers.BatchNormalization(epsilon=self.epsilon, momentum=self.momentum,
+                                             dtype=self.dtype_policy, name="bn1")
+        self.conv2 = conv(self.filters, self.kernel_size, padding="same", dtype=self.dtype_policy, name="conv2")
+        self.bn2 = layers.BatchNormalization(epsilon=self.epsilon, momentum=self.momentum,
+                                             dtype=self.dtype_policy, name="bn2")
         if input_shape[-1] != self.filters or self.strides != 1:
-            self.projection = self._conv(self.filters, 1, strides=self.strides, name="projection")
+            self.projection = conv(self.filters, 1, strides=self.strides, dtype=self.dtype_policy,
+                                   name="projection")
             self.projection.build(input_shape)
         output_shape = self.compute_output_shape(input_shape)
         self.conv1.build(input_shape)

@@ -11,10 +11,14 @@ from keras import layers, ops
 class TokenAndPositionEmbedding(layers.Layer):
     """Token embedding plus a learned embedding of each position.
 
-    Input: (batch, sequence_length) integer token ids, 0 being padding.
-    Output: (batch, sequence_length, embed_dim) = token vector + position vector.
-    With ``mask_zero=True`` the layer also returns a (batch, sequence_length) boolean mask,
-    False at padding, which later layers (attention, pooling) honour.
+    Input shape: ``(batch, sequence_length)`` integer token ids, 0 being padding.
+    Output shape: ``(batch, sequence_length, embed_dim)`` = token vector + position
+    vector, in the layer's compute dtype. With ``mask_zero=True`` the layer also returns
+    a ``(batch, sequence_length)`` boolean mask, False at padding, which later layers
+    (attention, pooling) honour.
+    Sub-layers, made in `build` with the layer's dtype policy: ``token_embedding``
+    (`Embedding`, ``(vocab_size, embed_dim)``) and ``position_embedding`` (`Embedding`,
+    ``(sequence_length, embed_dim)``).
 
     Args:
         sequence_length: number of positions (the vectorizer's output length).
@@ -29,14 +33,15 @@ class TokenAndPositionEmbedding(layers.Layer):
         self.vocab_size = vocab_size
         self.embed_dim = embed_dim
         self.mask_zero = mask_zero
-        self.token_embedding = layers.Embedding(vocab_size, embed_dim, mask_zero=mask_zero, name="token_embedding")
-        self.position_embedding = layers.Embedding(sequence_length, embed_dim, name="position_embedding")
         self.supports_masking = mask_zero
 
     def build(self, input_shape):
+        self.token_embedding = layers.Embedding(self.vocab_size, self.embed_dim, mask_zero=self.mask_zero,
+                                                dtype=self.dtype_policy, name="token_embedding")
+        self.position_embedding = layers.Embedding(self.sequence_length, self.embed_dim, dtype=self.dtype_policy,
+                                                   name="position_embedding")
         self.token_embedding.build(input_shape)
         self.position_embedding.build((input_shape[-1],))
-        super().build(input_shape)
 
     def call(self, inputs):
         positions = ops.arange(0, ops.shape(inputs)[-1])

@@ -8,10 +8,14 @@ reconstruction of the same shape. The report gives only parameter counts
 
 from __future__ import annotations
 
-import keras
-from keras import layers
+from keras_models.lazy import keras, layers
+from keras_models.registry import register_model
+from keras_models.tuning.specs import choice
 
 
+@register_model("autoencoder", documented_params=1_057_824, source="report 003, Part I",
+                note="the report left out the output layer's 1,000 biases (512x1000 instead of 512x1000+1000)",
+                input_shape=(1000,))
 def part1_autoencoder(input_dim: int = 1000, hidden: int = 512, bottleneck: int = 32) -> keras.Model:
     """Part I: (batch, 1000) -> 512 ReLU -> 32 -> 512 ReLU -> (batch, 1000) sigmoid.
 
@@ -38,6 +42,7 @@ def _dense_autoencoder(name: str, window: int, encoder: list[tuple[int, str]],
     return keras.Model(inputs, outputs, name=name)
 
 
+@register_model("nab", documented_params=588, source="report 003, Part II (base)", input_shape=(30, 1))
 def nab_base(window: int = 30) -> keras.Model:
     """Base: Dense 30-6-5 | 5-6-30-1, ReLU, sigmoid output (588 parameters)."""
     return _dense_autoencoder(
@@ -48,6 +53,7 @@ def nab_base(window: int = 30) -> keras.Model:
     )
 
 
+@register_model("nab", documented_params=1_356, source="report 003, Part II (version 1)", input_shape=(30, 1))
 def nab_v1(window: int = 30) -> keras.Model:
     """Version 1: Dense 50-10-5 | 5-10-50-1, ReLU, sigmoid output (1,356 parameters)."""
     return _dense_autoencoder(
@@ -58,6 +64,7 @@ def nab_v1(window: int = 30) -> keras.Model:
     )
 
 
+@register_model("nab", documented_params=1_356, source="report 003, Part II (version 2)", input_shape=(30, 1))
 def nab_v2(window: int = 30) -> keras.Model:
     """Version 2: v1's sizes with ReLU, tanh and sigmoid mixed (1,356 parameters)."""
     return _dense_autoencoder(
@@ -68,6 +75,9 @@ def nab_v2(window: int = 30) -> keras.Model:
     )
 
 
+@register_model("nab", documented_params=4_193, source="report 003, Part II (version 3, LSTM)",
+                input_shape=(30, 1), tunable={"encoder_units": choice(10, 20, 40), "decoder_units": choice(8, 15, 30),
+                                              "dense_units": choice(8, 16, 32)})
 def nab_v3(window: int = 30, encoder_units: int = 20, decoder_units: int = 15, dense_units: int = 16,
            unroll: bool = True) -> keras.Model:
     """Version 3, LSTM: (batch, window, 1) -> LSTM(20) -> RepeatVector(window) ->

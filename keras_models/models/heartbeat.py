@@ -31,13 +31,16 @@ reloaded: Keras does not save that setting).
 
 from __future__ import annotations
 
-import keras
-from keras import layers
-
-from keras_models.layers import PositionalEncoding, ResNetBlock1D, ResNetBlock2D, TransformerBlock
+from keras_models.errors import UserError
+from keras_models.lazy import custom_layers, keras, layers
+from keras_models.registry import register_model
+from keras_models.tuning.specs import choice, float_range, int_range
 
 NORM_EPSILON = 1e-5  # PyTorch's BatchNorm and LayerNorm default
 BN_MOMENTUM = 0.9  # = PyTorch's momentum=0.1 (Keras weights the old value)
+_BN_NOTE = "trainable count; Keras' total adds 768 BatchNorm moving statistics (PyTorch buffers)"
+_DROPOUT = float_range(0.0, 0.3, step=0.1)
+_CNN_SPACE = {"hidden": choice(32, 64, 128), "num_blocks": int_range(1, 2)}
 
 
 def _cnn_resnet(name: str, input_shape: tuple, num_classes: int, hidden: int, num_blocks: int) -> keras.Model:
@@ -50,8 +53,8 @@ def _cnn_resnet(name: str, input_shape: tuple, num_classes: int, hidden: int, nu
     """
     rank = len(input_shape) - 1
     conv, pool, block = {
-        1: (layers.Conv1D, layers.MaxPooling1D, ResNetBlock1D),
-        2: (layers.Conv2D, layers.MaxPooling2D, ResNetBlock2D),
+        1: (layers.Conv1D, layers.MaxPooling1D, custom_layers.ResNetBlock1D),
+        2: (layers.Conv2D, layers.MaxPooling2D, custom_layers.ResNetBlock2D),
     }[rank]
     inputs = keras.Input(shape=input_shape, name="beat")
     x = conv(hidden, 3, padding="same", activation="relu", name="stem_conv")(inputs)
@@ -67,6 +70,16 @@ def _cnn_resnet(name: str, input_shape: tuple, num_classes: int, hidden: int, nu
     return keras.Model(inputs, outputs, name=name)
 
 
+def _check_heads(kwargs: dict, width: str) -> None:
+    """Attention needs the width divisible by the number of heads (`UserError` otherwise)."""
+    if kwargs[width] % kwargs["num_heads"]:
+        raise UserError(f"{width}={kwargs[width]} is not divisible by num_heads={kwargs['num_heads']}; "
+                        "change one of them")
+
+
+@register_model("heartbeat", view="2d", documented_params=1_084_421,
+                source="report 000, CNN2DResNet; SPEC §1 (checked with torch)", note=_BN_NOTE,
+                input_shape=(16, 12, 1), tunable=_CNN_SPACE)
 def cnn2d_resnet(input_shape: tuple = (16, 12, 1), num_classes: int = 5, hidden: int = 128,
                  num_blocks: int = 1) -> keras.Model:
     """CNN2DResNet: the report's best model.
@@ -81,6 +94,9 @@ def cnn2d_resnet(input_shape: tuple = (16, 12, 1), num_classes: int = 5, hidden:
     return _cnn_resnet("cnn2d_resnet", input_shape, num_classes, hidden, num_blocks)
 
 
+@register_model("heartbeat", view="1d", source="SPEC §1, 1D baseline",
+                note="no documented count: cnn2d_resnet with 1D convolutions", input_shape=(192, 1),
+                tunable=_CNN_SPACE)
 def cnn1d_resnet(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: int = 128,
                  num_blocks: int = 1) -> keras.Model:
     """1D CNN baseline: `cnn2d_resnet` with 1D convolutions on the padded beat.
@@ -94,6 +110,12 @@ def cnn1d_resnet(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: in
     return _cnn_resnet("cnn1d_resnet", input_shape, num_classes, hidden, num_blocks)
 
 
+@register_model("heartbeat", view="2d", source="report 000, Transformer2DResNet",
+                note="no documented count; equals the PyTorch reference's (397,189 with 1 block, 8 heads, "
+                     "linear head; +512 BatchNorm statistics)",
+                input_shape=(16, 12, 1), check=lambda kw: _check_heads(kw, "hidden"),
+                tunable={"hidden": choice(64, 128), "num_blocks": int_range(1, 2), "num_heads": choice(2, 4, 8),
+                         "dropout": float_range(0.1, 0.3, step=0.1), "head": choice("linear", "mlp")})
 def transformer2d_resnet(input_shape: tuple = (16, 12, 1), num_classes: int = 5, hidden: int = 128,
                          num_heads: int = 8, num_blocks: int = 1, dropout: float = 0.2,
                          head: str = "linear") -> keras.Model:
@@ -121,12 +143,12 @@ def transformer2d_resnet(input_shape: tuple = (16, 12, 1), num_classes: int = 5,
     # PyTorch pads 1 on every side; Keras "same" would pad only bottom/right here.
     x = layers.ZeroPadding2D(1, name="stem_pad")(inputs)
     x = layers.Conv2D(hidden, 3, strides=2, name="stem_conv")(x)
-    x = ResNetBlock2D(hidden, name="resnet_block")(x)
+    x = custom_layers.ResNetBlock2D(hidden, name="resnet_block")(x)
     x = layers.Reshape((-1, hidden), name="tokens")(x)
-    x = PositionalEncoding(name="positional_encoding")(x)
+    x = custom_layers.PositionalEncoding(name="positional_encoding")(x)
     x = layers.Dropout(dropout, name="embedding_dropout")(x)
     for i in range(1, num_blocks + 1):
-        x = TransformerBlock(num_heads, attention_dropout=dropout, name=f"transformer_block_{i}")(x)
+        x = custom_layers.TransformerBlock(num_heads, attention_dropout=dropout, name=f"transformer_block_{i}")(x)
     x = layers.GlobalAveragePooling1D(name="mean_pool")(x)
     if head == "mlp":
         x = layers.Dense(hidden // 2, activation="relu", name="head_dense")(x)
@@ -147,6 +169,12 @@ def _stacked_gru(x, hidden: int, num_layers: int, dropout: float, use_cudnn):
     return x
 
 
+@register_model("heartbeat", view="1d", documented_params=513_797,
+                source="report 000, AttentionGRU; SPEC §1 (checked with torch)",
+                note="GRU 446,592 + MHA 66,048 + 2 LayerNorms 512 + head 645", input_shape=(192, 1),
+                check=lambda kw: _check_heads(kw, "hidden"),
+                tunable={"hidden": choice(32, 64, 128), "num_layers": int_range(1, 5), "num_heads": choice(2, 4),
+                         "dropout": _DROPOUT})
 def attention_gru(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: int = 128,
                   num_layers: int = 5, num_heads: int = 4, dropout: float = 0.2,
                   use_cudnn: bool | str = "auto") -> keras.Model:
@@ -175,6 +203,9 @@ def attention_gru(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: i
     return keras.Model(inputs, outputs, name="attention_gru")
 
 
+@register_model("heartbeat", view="1d", source="SPEC §1, 1D baseline",
+                note="no documented count: attention_gru without norms or attention", input_shape=(192, 1),
+                tunable={"hidden": choice(32, 64, 128), "num_layers": int_range(1, 5), "dropout": _DROPOUT})
 def gru1d(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: int = 128, num_layers: int = 5,
           dropout: float = 0.2, use_cudnn: bool | str = "auto") -> keras.Model:
     """GRU baseline (the course's ``GRU``): `attention_gru` without norms and attention.

@@ -18,10 +18,10 @@ logits of shape ``(batch, num_classes)``.
 
 from __future__ import annotations
 
-import keras
-from keras import layers
-
-from keras_models.layers import LocalitySelfAttention, PatchEncoder, Patches, ResNetBlock2D
+from keras_models.errors import UserError
+from keras_models.lazy import custom_layers, keras, layers
+from keras_models.registry import register_model
+from keras_models.tuning.specs import choice, float_range, int_range
 
 INPUT_SHAPE = (64, 64, 3)
 LN_EPSILON = 1e-6  # ViT's LayerNorm epsilon
@@ -47,7 +47,7 @@ def _vit_block(x, num_heads: int, mlp_ratio: int, dropout: float, locality: bool
     width = x.shape[-1]
     y = layers.LayerNormalization(epsilon=LN_EPSILON, name=f"{name}_norm_1")(x)
     if locality:
-        y = LocalitySelfAttention(num_heads, dropout=dropout, name=f"{name}_attention")(y)
+        y = custom_layers.LocalitySelfAttention(num_heads, dropout=dropout, name=f"{name}_attention")(y)
     else:
         y = layers.MultiHeadAttention(num_heads, key_dim=width // num_heads, dropout=dropout,
                                       name=f"{name}_attention")(y, y)
@@ -58,6 +58,35 @@ def _vit_block(x, num_heads: int, mlp_ratio: int, dropout: float, locality: bool
     return layers.Add(name=f"{name}_add_2")([x, layers.Dropout(dropout, name=f"{name}_dropout_2")(y)])
 
 
+def _check_vit(kwargs: dict) -> None:
+    """Patches must tile the image and the token width split into heads (`UserError` otherwise)."""
+    (height, width, *_), patch = kwargs["input_shape"], kwargs["patch_size"]
+    if height % patch or width % patch:
+        raise UserError(f"image size {height}x{width} is not a multiple of patch_size={patch}; "
+                        "choose a patch size that divides it")
+    if kwargs["projection_dim"] % kwargs["num_heads"]:
+        raise UserError(f"projection_dim={kwargs['projection_dim']} is not divisible by "
+                        f"num_heads={kwargs['num_heads']}; change one of them")
+
+
+def _check_stages(kwargs: dict) -> None:
+    """One width per stage (`UserError` otherwise)."""
+    widths = kwargs["widths"]
+    per_stage = kwargs.get("convs_per_stage", kwargs.get("blocks_per_stage"))
+    if len(widths) != len(per_stage):
+        raise UserError(f"widths {tuple(widths)} and the per-stage counts {tuple(per_stage)} differ in length; "
+                        "give one count per width")
+
+
+@register_model("images", recipe="vit", documented={"test_accuracy": 0.8115},
+                source="report 003, Bonus (ViT); SPEC §4",
+                note="the report gives no count; ViT with shifted patches and locality self-attention "
+                     "(Lee et al. 2021), patch 8, d 128, 4 heads, 6 layers",
+                input_shape=(64, 64, 3), check=_check_vit,
+                test_kwargs=dict(patch_size=16, projection_dim=8, num_heads=2, transformer_layers=1,
+                                 mlp_head_units=(8,)),
+                tunable={"patch_size": choice(4, 8), "projection_dim": choice(64, 128),
+                         "transformer_layers": int_range(2, 8, 2), "num_heads": choice(2, 4)})
 def vit(input_shape: tuple = INPUT_SHAPE, num_classes: int = 3, patch_size: int = 8, projection_dim: int = 128,
         num_heads: int = 4, transformer_layers: int = 6, mlp_ratio: int = 2, mlp_head_units: tuple = (256,),
         dropout: float = 0.1, shifted_patches: bool = True, locality_attention: bool = True) -> keras.Model:
@@ -84,15 +113,13 @@ def vit(input_shape: tuple = INPUT_SHAPE, num_classes: int = 3, patch_size: int 
 
     Defaults: 962,057 trainable parameters (861,827 with both options off).
     """
-    if projection_dim % num_heads:
-        raise ValueError(f"projection_dim={projection_dim} is not divisible by num_heads={num_heads}")
-    if input_shape[0] % patch_size or input_shape[1] % patch_size:
-        raise ValueError(f"image size {input_shape[0]}x{input_shape[1]} is not a multiple of patch_size={patch_size}")
+    _check_vit(dict(input_shape=input_shape, patch_size=patch_size, projection_dim=projection_dim,
+                    num_heads=num_heads))
     inputs, x = _image_input(input_shape)
-    x = Patches(patch_size, shifted=shifted_patches, name="patches")(x)
+    x = custom_layers.Patches(patch_size, shifted=shifted_patches, name="patches")(x)
     if shifted_patches:
         x = layers.LayerNormalization(epsilon=LN_EPSILON, name="patch_norm")(x)
-    x = PatchEncoder(projection_dim, name="patch_encoder")(x)
+    x = custom_layers.PatchEncoder(projection_dim, name="patch_encoder")(x)
     x = layers.Dropout(dropout, name="embedding_dropout")(x)
     for i in range(1, transformer_layers + 1):
         x = _vit_block(x, num_heads, mlp_ratio, dropout, locality_attention, name=f"block_{i}")
@@ -103,6 +130,11 @@ def vit(input_shape: tuple = INPUT_SHAPE, num_classes: int = 3, patch_size: int 
     return keras.Model(inputs, outputs, name="vit")
 
 
+@register_model("images", recipe="basic", documented_params=4_053_414, documented={"test_accuracy": 0.8308},
+                source="report 003, Bonus (EfficientNet); SPEC §6",
+                note="SPEC §6 gives Keras' total count: 4,011,391 trainable + 42,023 non-trainable "
+                     "(BatchNorm and input Normalization statistics) = 4,053,414",
+                input_shape=(64, 64, 3), tunable={"dropout": float_range(0.1, 0.4, step=0.1)})
 def efficientnet_b0(input_shape: tuple = INPUT_SHAPE, num_classes: int = 3, weights: str | None = None,
                     dropout: float = 0.2) -> keras.Model:
     """EfficientNet-B0 (`keras.applications.EfficientNetB0`) with a ``num_classes`` top.
@@ -129,6 +161,13 @@ def efficientnet_b0(input_shape: tuple = INPUT_SHAPE, num_classes: int = 3, weig
     return keras.Model(inputs, outputs, name="efficientnet_b0")
 
 
+@register_model("images", recipe="basic", documented={"test_accuracy": 0.9183},
+                source="report 003, Bonus (VGG, 91.83 % test accuracy)",
+                note="the report gives no count; VGG-16 layout with BatchNorm, 512-wide dense layers; "
+                     "+8,448 BatchNorm statistics",
+                input_shape=(64, 64, 3), check=_check_stages,
+                test_kwargs=dict(widths=(4, 4, 8, 8, 8), dense_units=(8, 8)),
+                tunable={"dropout": float_range(0.2, 0.5, step=0.1), "batch_norm": choice(True, False)})
 def vgg(input_shape: tuple = INPUT_SHAPE, num_classes: int = 3, widths: tuple = (64, 128, 256, 512, 512),
         convs_per_stage: tuple = (2, 2, 3, 3, 3), dense_units: tuple = (512, 512), dropout: float = 0.5,
         batch_norm: bool = True) -> keras.Model:
@@ -143,8 +182,7 @@ def vgg(input_shape: tuple = INPUT_SHAPE, num_classes: int = 3, widths: tuple = 
 
     Defaults: 16,032,195 trainable parameters, plus 8,448 BatchNorm moving statistics.
     """
-    if len(widths) != len(convs_per_stage):
-        raise ValueError(f"widths {widths} and convs_per_stage {convs_per_stage} differ in length")
+    _check_stages(dict(widths=widths, convs_per_stage=convs_per_stage))
     inputs, x = _image_input(input_shape)
     for stage, (filters, n) in enumerate(zip(widths, convs_per_stage), start=1):
         for i in range(1, n + 1):
@@ -160,6 +198,11 @@ def vgg(input_shape: tuple = INPUT_SHAPE, num_classes: int = 3, widths: tuple = 
     return keras.Model(inputs, outputs, name="vgg")
 
 
+@register_model("images", recipe="basic", documented={"test_accuracy": 0.9014},
+                source="report 003, Bonus (ResNet, 90.14 % test accuracy)",
+                note="the report gives no count; ResNet-18 layout, 3x3/2 stem; +7,808 BatchNorm statistics",
+                input_shape=(64, 64, 3), check=_check_stages, test_kwargs=dict(widths=(4, 8, 8, 8)),
+                tunable={"stem_strides": choice(1, 2)})
 def resnet(input_shape: tuple = INPUT_SHAPE, num_classes: int = 3, widths: tuple = (64, 128, 256, 512),
            blocks_per_stage: tuple = (2, 2, 2, 2), stem_strides: int = 2) -> keras.Model:
     """ResNet-18 layout sized for 64x64 images.
@@ -175,8 +218,7 @@ def resnet(input_shape: tuple = INPUT_SHAPE, num_classes: int = 3, widths: tuple
 
     Defaults: 11,173,315 trainable parameters, plus 7,808 BatchNorm moving statistics.
     """
-    if len(widths) != len(blocks_per_stage):
-        raise ValueError(f"widths {widths} and blocks_per_stage {blocks_per_stage} differ in length")
+    _check_stages(dict(widths=widths, blocks_per_stage=blocks_per_stage))
     inputs, x = _image_input(input_shape)
     x = layers.Conv2D(widths[0], 3, strides=stem_strides, padding="same", use_bias=False, name="stem_conv")(x)
     x = layers.BatchNormalization(name="stem_bn")(x)
@@ -184,7 +226,7 @@ def resnet(input_shape: tuple = INPUT_SHAPE, num_classes: int = 3, widths: tuple
     for stage, (filters, n) in enumerate(zip(widths, blocks_per_stage), start=1):
         for i in range(1, n + 1):
             strides = 2 if stage > 1 and i == 1 else 1
-            x = ResNetBlock2D(filters, strides=strides, name=f"stage{stage}_block{i}")(x)
+            x = custom_layers.ResNetBlock2D(filters, strides=strides, name=f"stage{stage}_block{i}")(x)
     x = layers.GlobalAveragePooling2D(name="pool")(x)
     outputs = layers.Dense(num_classes, name="logits")(x)
     return keras.Model(inputs, outputs, name="resnet")

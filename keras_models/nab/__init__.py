@@ -1,1 +1,15 @@
-"""Numenta Anomaly Benchmark: data, windows, thresholds, window scoring, plots."""
+"""Numenta Anomaly Benchmark: the autoencoder experiment (report 003, Part II).
+
+Python API (no TensorFlow until training starts)::
+
+    from keras_models import nab
+    result = nab.run(nab.Config(version="v3", epochs=2))   # -> Result(run_dir, metrics)
+
+Modules: config (the typed `Config`), api (`run`, `resume`, `compare`, `load`), data,
+windows, thresholds, scoring, experiment (the runner job and its evaluation), plots, eda.
+"""
+
+from keras_models.nab.api import EXPERIMENT, compare, load, resume, run
+from keras_models.nab.config import VERSIONS, Config
+
+__all__ = ["EXPERIMENT", "VERSIONS", "Config", "compare", "load", "resume", "run"]

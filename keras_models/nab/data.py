@@ -121,6 +121,11 @@ def read_series_csv(path: Path) -> pd.DataFrame:
     return pd.DataFrame({"timestamp": stamps, "value": values.astype(np.float64)})
 
 
+def labels_path(labels: Path | None = None) -> Path:
+    """The labelled-windows file: `labels`, else NAB's combined_windows.json resolved like the data."""
+    return datapaths.resolve(f"nab/{WINDOWS_FILE}", explicit=labels, remote=_remote(WINDOWS_FILE), flag="--labels")
+
+
 def load_windows(series_name: str, labels: Path | None = None) -> list[tuple[pd.Timestamp, pd.Timestamp]] | None:
     """NAB's labelled anomaly windows for `series_name`, or None if it has none.
 
@@ -128,12 +133,35 @@ def load_windows(series_name: str, labels: Path | None = None) -> list[tuple[pd.
         series_name: e.g. realTweets/Twitter_volume_AAPL.
         labels: an explicit combined_windows.json (else resolved like the data).
     """
-    path = datapaths.resolve(f"nab/{WINDOWS_FILE}", explicit=labels, remote=_remote(WINDOWS_FILE), flag="--labels")
+    path = labels_path(labels)
+    expected = "expected NAB's combined_windows.json: an object of series file -> [[start, end], ...]"
     try:
-        table = json.loads(Path(path).read_text())
-    except json.JSONDecodeError as err:
-        raise UserError(f"{path}: not valid JSON ({err}); expected NAB's combined_windows.json") from None
+        table = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise UserError(f"{path}: not valid JSON ({str(err).splitlines()[0]}); {expected}") from None
+    if not isinstance(table, dict):
+        raise UserError(f"{path}: holds a JSON {type(table).__name__}; {expected}")
     keys = [k for k in table if k == f"{series_name}.csv" or Path(k).stem == Path(series_name).name]
     if len(keys) != 1:
         return None
-    return [(pd.Timestamp(start), pd.Timestamp(end)) for start, end in table[keys[0]]]
+    return [_window(path, keys[0], item, expected) for item in _windows_list(path, keys[0], table[keys[0]], expected)]
+
+
+def _windows_list(path: Path, key: str, windows, expected: str) -> list:
+    if not isinstance(windows, list):
+        raise UserError(f"{path}: the windows of {key} are a JSON {type(windows).__name__}; {expected}")
+    return windows
+
+
+def _window(path: Path, key: str, item, expected: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """One [start, end] pair of timestamps; `UserError` naming the series and the value otherwise."""
+    if not isinstance(item, list) or len(item) != 2 or not all(isinstance(t, str) for t in item):
+        raise UserError(f"{path}: window {item!r} of {key} is not a [start, end] pair of timestamps; {expected}")
+    try:
+        start, end = (pd.Timestamp(t) for t in item)
+    except ValueError:
+        raise UserError(f"{path}: window {item!r} of {key} has an unreadable timestamp; "
+                        "use e.g. 2015-02-26 21:42:53") from None
+    if start is pd.NaT or end is pd.NaT or start > end:
+        raise UserError(f"{path}: window {item!r} of {key} must have start <= end; {expected}")
+    return start, end

@@ -8,20 +8,19 @@ point it ends on.
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from keras_models import registry, runner
-from keras_models.cli import args_to_config
+from keras_models import runner
 from keras_models.nab import plots, scoring
+from keras_models.nab.api import EXPERIMENT, NabData
+from keras_models.nab.config import Config
 from keras_models.nab.data import Series
 from keras_models.nab.thresholds import Threshold
 from keras_models.nab.windows import WindowedSeries
 
-EXPERIMENT = "nab_autoencoder"
-VERSIONS = ("base", "v1", "v2", "v3")
 
 
 @dataclass
@@ -33,12 +32,13 @@ class Detector:
     labels: list[scoring.Segment] | None
     threshold: Threshold
     batch_size: int
+    labels_given: bool = False
 
     def errors(self, model) -> np.ndarray:
         """Reconstruction MSE of every window of the whole series: shape (n - window + 1,).
         A part's errors are the slice `windowed.within_all(part)` of these."""
         x = self.windowed.windows("all")
-        reconstruction = model.predict(x, batch_size=1024, verbose=0)
+        reconstruction = model.predict(x, batch_size=max(self.batch_size, 1024), verbose=0)
         return np.mean((x - reconstruction) ** 2, axis=(1, 2))
 
     def evaluate(self, model, run) -> dict:
@@ -71,7 +71,9 @@ class Detector:
         }
         if self.labels is None:
             metrics["window_scores"] = None
-            metrics["window_scores_note"] = "no NAB labels for this series (pass --labels to score)"
+            metrics["window_scores_note"] = (
+                f"the labels file has no windows for {self.series.name}: nothing to score against"
+                if self.labels_given else f"no NAB labels for {self.series.name} (pass --labels FILE to score)")
             return metrics
         flags = np.zeros(len(stamps), dtype=bool)
         flags[all_rows] = True
@@ -84,43 +86,37 @@ class Detector:
         return metrics
 
 
-def make_job(args: argparse.Namespace, version: str, detector: Detector, run_id: str | None) -> runner.Job:
-    """The runner job that trains version `version` on the detector's windows."""
-    windowed = detector.windowed
+def make_job(config: Config, loaded: NabData, resume: Path | None = None) -> runner.Job:
+    """The runner job that trains `config.version` on the loaded series' windows."""
+    windowed = loaded.windowed
     splits = {part: runner.Split(windowed.windows(part), windowed.windows(part)) for part in ("train", "val", "test")}
-    config = {
-        "args": {**args_to_config(args), "version": version, "run_id": run_id},
-        "model": f"nab_{version}",
-        "data": {
-            "series": detector.series.name,
-            "path": str(detector.series.path),
+    detector = Detector(loaded.series, windowed, loaded.labels, loaded.threshold, config.eval_batch,
+                        loaded.labels_given)
+    return runner.Job(
+        experiment=EXPERIMENT,
+        model=config.model,
+        config=config,
+        loss=lambda: {"loss": "mse"},
+        model_kwargs={"window": windowed.window},
+        evaluate=detector.evaluate,
+        data={
+            "series": loaded.series.name,
+            "path": str(loaded.series.path),
             "rows": int(len(windowed.scaled)),
             "split_rows": windowed.bounds,
             "windows": {part: int(len(s.x)) for part, s in splits.items()},
-            "labelled_windows": None if detector.labels is None else [[str(a), str(b)] for a, b in detector.labels],
+            "labelled_windows": None if loaded.labels is None else [[str(a), str(b)] for a, b in loaded.labels],
         },
-    }
-
-    def compile_kwargs() -> dict:
-        import keras
-
-        return {"optimizer": keras.optimizers.Adam(), "loss": "mse"}
-
-    return runner.Job(
-        experiment=EXPERIMENT,
-        model_name=f"nab_{version}",
-        config=config,
-        build_model=lambda: registry.build(f"nab_{version}", window=windowed.window),
-        compile_kwargs=compile_kwargs,
-        options=runner.RunOptions.from_args(args, run_id=run_id),
-        evaluate=detector.evaluate,
-        tag=f"{version}-s{args.seed}",
+        data_files=loaded.files,
+        tag=f"{config.version}-s{config.seed}",
+        resume=resume,
         **splits,
     )
 
 
-def comparison_row(version: str, metrics: dict) -> dict:
+def comparison_row(version: str, result: runner.Result) -> dict:
     """One row of the versions table."""
+    metrics = result.metrics
     scores = metrics.get("window_scores") or {}
     whole, test = scores.get("whole_series") or {}, scores.get("test_split") or {}
     return {

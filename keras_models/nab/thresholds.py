@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from keras_models import checks
 from keras_models.errors import UserError
 
 SPEC_HELP = "max-train, percentile:P (0 < P <= 100) or mean-std:K (K >= 0)"
@@ -19,6 +20,8 @@ SPEC_HELP = "max-train, percentile:P (0 < P <= 100) or mean-std:K (K >= 0)"
 #: nothing (they reconstruct every value, spikes included, and a training spike sets the
 #: maximum); the 99th percentile gives anomaly counts of the report's order (README).
 DEFAULT = "percentile:99"
+#: the parameter of each parametrised rule (finite numbers only)
+PARAMETERS = {"percentile": checks.number(0, 100, low_open=True), "mean-std": checks.non_negative_number}
 
 
 @dataclass(frozen=True)
@@ -28,18 +31,23 @@ class Threshold:
 
     @classmethod
     def parse(cls, spec: str) -> "Threshold":
-        kind, _, text = spec.partition(":")
+        kind, _, text = str(spec).partition(":")
         if kind == "max-train" and not text:
             return cls("max-train")
-        if kind in ("percentile", "mean-std") and text:
+        if kind in PARAMETERS and text:
             try:
-                param = float(text)
-            except ValueError:
-                param = float("nan")
-            valid = 0 < param <= 100 if kind == "percentile" else param >= 0
-            if valid:
-                return cls(kind, param)
+                return cls(kind, PARAMETERS[kind](text))
+            except checks.BadValue:
+                pass
         raise UserError(f"malformed --threshold {spec!r}: use {SPEC_HELP}")
+
+    @classmethod
+    def check(cls, spec) -> str:
+        """A `keras_models.checks` check: the normalised text of a valid spec."""
+        try:
+            return str(cls.parse(spec))
+        except UserError:
+            raise checks.BadValue(f"expected {SPEC_HELP}, got {spec!r}") from None
 
     def __str__(self) -> str:
         return self.kind if self.param is None else f"{self.kind}:{self.param:g}"

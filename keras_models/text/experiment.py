@@ -8,23 +8,35 @@ categorical cross-entropy. Its vectorizer is adapted on the training texts only.
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
+from pathlib import Path
 
-from keras_models import registry, runner
+import numpy as np
+
+from keras_models import runner
 from keras_models.classification import ClassifierEvaluation
-from keras_models.cli import args_to_config
-from keras_models.text.ag_news import CLASS_NAMES, Splits
-from keras_models.text.variants import Variant
+from keras_models.optimizers import OptimizerConfig
+from keras_models.text.ag_news import CLASS_NAMES
+from keras_models.text.api import EXPERIMENT, AgNewsData
+from keras_models.text.config import Config
+from keras_models.text.variants import VARIANTS
 
-EXPERIMENT = "ag_news_transformer"
+
+def loss() -> dict:
+    """Sparse categorical cross-entropy on the (batch, 4) probabilities, and accuracy."""
+    return {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]}
 
 
-def model_overrides(args: argparse.Namespace) -> dict:
-    """The builder arguments the flags set (unset flags keep each variant's defaults)."""
-    given = {"vocab_size": args.vocab_size, "sequence_length": args.sequence_length,
-             "ngrams": None if args.ngrams in (None, 1) else args.ngrams}
-    return {k: v for k, v in given.items() if v is not None}
+@dataclass
+class AdaptVectorizer:
+    """A `Job.prepare_model` hook: build the model's vocabulary from the training texts (n,)."""
+
+    texts: np.ndarray
+
+    def __call__(self, model) -> None:
+        from keras_models.models.ag_news import adapt_vectorizer
+
+        adapt_vectorizer(model, self.texts)
 
 
 @dataclass
@@ -38,66 +50,58 @@ class Evaluation:
         from keras_models.models.ag_news import VECTORIZER
 
         vectorizer = model.get_layer(VECTORIZER)
+        settings = vectorizer.get_config()
         return {
             **self.classifier(model, run),
             "protocol": self.data["protocol"],
             "protocol_note": self.data["note"],
             "vectorizer": {"vocabulary_size": int(vectorizer.vocabulary_size()),
-                           "max_tokens": vectorizer.get_config()["max_tokens"],
-                           "sequence_length": vectorizer.get_config()["output_sequence_length"],
-                           "ngrams": vectorizer.get_config()["ngrams"]},
+                           "max_tokens": settings["max_tokens"],
+                           "sequence_length": settings["output_sequence_length"],
+                           "ngrams": settings["ngrams"]},
         }
 
 
-def make_job(args: argparse.Namespace, variant: Variant, splits: Splits, patience: int,
-             run_id: str | None) -> runner.Job:
-    """The runner job that trains `variant` on `splits`."""
-    from keras_models.models.ag_news import adapt_vectorizer
+def make_job(config: Config, loaded: AgNewsData, resume: Path | None = None) -> runner.Job:
+    """The runner job that trains `config.variant` on the loaded splits.
 
-    overrides = model_overrides(args)
-    learning_rate = args.learning_rate or variant.learning_rate
-    config = {
-        "args": {**args_to_config(args), "variant": variant.name, "run_id": run_id, "patience": patience,
-                 "learning_rate": learning_rate},
-        "variant": {"name": variant.name, "model": variant.model, "description": variant.description,
-                    "early_stopping": variant.early_stopping, "model_overrides": overrides},
-        "data": splits.describe(),
-    }
-
-    def build_model():
-        model = registry.build(variant.model, **overrides)
-        adapt_vectorizer(model, splits.train.texts)
-        return model
-
-    def compile_kwargs() -> dict:
-        import keras
-
-        return {"optimizer": keras.optimizers.Adam(learning_rate),
-                "loss": keras.losses.SparseCategoricalCrossentropy(), "metrics": ["accuracy"]}
-
+    Everything training-related comes from `config` or the job (the tuner overrides
+    `job.optimizer` and `job.model_kwargs`): the variant's model with `config.model_kwargs()`,
+    Adam at the effective learning rate, the effective patience in the job's config.
+    """
+    splits, variant = loaded.splits, config.spec
+    data = splits.describe()
     parts = {name: runner.Split(s.texts, s.labels) for name, s in splits.parts().items()}
     return runner.Job(
         experiment=EXPERIMENT,
-        model_name=variant.model,
-        config=config,
-        build_model=build_model,
-        compile_kwargs=compile_kwargs,
-        options=runner.RunOptions.from_args(args, run_id=run_id, patience=patience),
-        evaluate=Evaluation(ClassifierEvaluation(splits.test.texts, splits.test.labels, list(CLASS_NAMES)),
-                            splits.describe()),
-        tag=f"{variant.name}-{splits.protocol}-s{args.seed}",
+        model=variant.model,
+        config=config.replace(patience=config.effective_patience()),
+        loss=loss,
+        optimizer=OptimizerConfig(optimizer="adam", learning_rate=config.effective_learning_rate()),
+        model_kwargs=config.model_kwargs(),
+        prepare_model=AdaptVectorizer(splits.train.texts),
+        evaluate=Evaluation(ClassifierEvaluation(splits.test.texts, splits.test.labels, list(CLASS_NAMES),
+                                                 batch_size=config.eval_batch), data),
+        classifier=True,
+        data=data,
+        data_files=loaded.files,
+        extra_metrics={"variant": {"name": variant.name, "description": variant.description,
+                                   "early_stopping": variant.early_stopping}},
+        tag=f"{variant.name}-{splits.protocol}-s{config.seed}",
+        resume=resume,
         **parts,
     )
 
 
-def comparison_row(variant: Variant, metrics: dict, protocol: str) -> dict:
+def comparison_row(name: str, result: runner.Result) -> dict:
     """One row of the variants table: accuracy, precision, recall and F1 in %, losses, epochs, time.
 
     Under the full protocol the report's test accuracy and loss stand beside the measured ones.
     """
+    metrics, variant = result.metrics, VARIANTS[name]
     test = metrics["test_metrics"]
     row = {
-        "variant": variant.name,
+        "variant": name,
         "params": metrics["params"]["trainable"],
         "epochs": metrics["epochs_run"],
         **{key: value for part in ("train", "val", "test")
@@ -108,7 +112,7 @@ def comparison_row(variant: Variant, metrics: dict, protocol: str) -> dict:
         "f1": round(100 * test["f1_macro"], 2),
         "auc_min": min((round(a, 4) for a in test["roc_auc"].values() if a is not None), default=None),
     }
-    if protocol == "full":
+    if metrics["protocol"] == "full":
         reported = variant.reported or {}
         row.update(report_test_acc=reported.get("test_acc"), report_test_loss=reported.get("test_loss"))
     row.update(fit_s=metrics["fit_seconds_this_session"], wall_s=metrics["wall_seconds_this_session"],

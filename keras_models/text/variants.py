@@ -1,15 +1,14 @@
 """The AG News transformer's training variants: the report's four and a fifth, `best`.
 
 Each variant names its registered model (`keras_models.models.ag_news`) and whether it
-trains with early stopping (on the validation loss, best weights restored). The
-report's numbers (Part IV tables, full protocol) come with the first four.
+trains with early stopping (on the validation loss, best weights restored; the patience
+rules are `keras_models.text.config.Config.validate`). The report's numbers (Part IV
+tables, full protocol) come with the first four.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from keras_models.errors import UserError
 
 DEFAULT_PATIENCE = 2
 
@@ -21,10 +20,10 @@ class Variant:
     Attributes:
         name: the `--variant` value.
         model: registry name of its model.
-        early_stopping: train with EarlyStopping (patience `--patience`, default 2).
+        early_stopping: train with EarlyStopping (patience `Config.patience`, default `DEFAULT_PATIENCE`).
         description: one line for tables and help.
         reported: the report's numbers, in % for accuracy/precision/recall/F1 (None for `best`).
-        learning_rate: Adam's learning rate unless `--learning-rate` is given (Keras' default 1e-3).
+        learning_rate: Adam's learning rate unless `Config.learning_rate` is given (Keras' default 1e-3).
     """
 
     name: str
@@ -56,19 +55,3 @@ VARIANTS: dict[str, Variant] = {
     ]
 }
 
-
-def patience_for(variant: Variant, patience: int | None, *, chosen_alone: bool) -> int:
-    """Early-stopping patience of `variant` given `--patience` (None: not given).
-
-    A variant without early stopping refuses a positive `--patience` when it was chosen
-    alone; with `--variant all` the flag applies to the early-stopping variants only.
-    """
-    if not variant.early_stopping:
-        if patience and chosen_alone:
-            raise UserError(f"--patience {patience}: variant {variant.name} trains without early stopping; "
-                            "choose dropout-es, dropout-es-l2 or best, or leave --patience out")
-        return 0
-    if patience == 0:
-        raise UserError(f"--patience 0 turns off the early stopping that variant {variant.name} is about; "
-                        "give a positive patience or leave --patience out")
-    return DEFAULT_PATIENCE if patience is None else patience

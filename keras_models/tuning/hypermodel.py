@@ -1,26 +1,24 @@
-"""The Keras Tuner `HyperModel`: registry builders with sampled hyper-parameters.
+"""The Keras Tuner `HyperModel`: a family's runner job with a trial's hyper-parameters.
 
 `build(hp)` declares the whole search space (so every tuner sees it from the first
-trial) and builds the model with its architecture values. `fit(hp, model, ...)`
-balances the training data (heartbeat models: balancing changes the data, so it
-lives here, not in `build`), compiles with the sampled optimizer and schedule, and
-fits with the sampled batch size.
+trial) and builds the trial's model; `fit(hp, model, ...)` trains it on the trial's job
+(the family's `make_job` with the trial's batch size and balance, the trial's optimizer
+and schedule) with the runner's data order, and reports the objective to the tuner.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import math
 import os
 
 import keras
 import keras_tuner
 import numpy as np
 
-from keras_models import registry
-from keras_models.tuning import optimizers
+from keras_models import runner
+from keras_models.optimizers import OptimizerConfig, schedule_callbacks
 from keras_models.tuning.search_space import split_values
-from keras_models.tuning.tasks import Task
 
 
 def declare(hp: keras_tuner.HyperParameters, space: dict) -> dict:
@@ -40,36 +38,23 @@ def declare(hp: keras_tuner.HyperParameters, space: dict) -> dict:
     return values
 
 
-def build_model(task: Task, values: dict):
-    """The task's model (uncompiled) with the architecture values among `values`."""
-    _, architecture = split_values(values)
-    return registry.build(task.model, **task.builder_kwargs, **architecture)
-
-
-def prepare_training(task: Task, values: dict, x: np.ndarray, y: np.ndarray, epochs: int, seed: int):
-    """Balance the training data as `values` say, and make the compile arguments.
+def trial_job(make_job, config, values: dict) -> runner.Job:
+    """The runner job of one set of hyper-parameters.
 
     Args:
-        x, y: training inputs and targets, (n, ...) each.
-        epochs: epochs to train (the cosine schedule decays over all of them).
-
-    Returns:
-        (x', y', class_weight or None, compile_kwargs) where `compile_kwargs()` returns
-        a fresh optimizer with the task's loss and metrics.
+        make_job: `make_job(config) -> runner.Job`, the family's job on the loaded data.
+        config: the family configuration (data, epochs, seed).
+        values: the trial's values: training keys (batch_size, optimizer, learning_rate,
+            schedule, balance) and builder arguments.
     """
-    class_weight = None
-    if "balance" in values:
-        from keras_models.heartbeat.balance import balance
-
-        x, y, class_weight = balance(x, y, values["balance"], seed=seed)
-    decay_steps = epochs * math.ceil(len(x) / values["batch_size"])
-
-    def compile_kwargs() -> dict:
-        optimizer = optimizers.build_optimizer(values["optimizer"], values["learning_rate"], values["schedule"],
-                                               decay_steps)
-        return {"optimizer": optimizer, **task.loss()}
-
-    return x, y, class_weight, compile_kwargs
+    training, architecture = split_values(values)
+    overrides = {"batch_size": training["batch_size"]}
+    if "balance" in training:
+        overrides["balance"] = training["balance"]
+    job = make_job(config.replace(**overrides))
+    optimizer = OptimizerConfig(optimizer=training["optimizer"], learning_rate=training["learning_rate"],
+                                schedule=training["schedule"])
+    return dataclasses.replace(job, optimizer=optimizer, model_kwargs={**job.model_kwargs, **architecture})
 
 
 class ClassifierScores(keras.callbacks.Callback):
@@ -77,58 +62,73 @@ class ClassifierScores(keras.callbacks.Callback):
     tuner, early stopping and the history see them).
 
     Args:
-        x_val: validation inputs; y_val: (n,) integer labels.
+        val: the validation `runner.Split`: arrays (labels (n,)) or batches of (x, labels)
+            with integer or one-hot labels.
     """
 
-    def __init__(self, x_val, y_val, batch_size: int = 1024):
+    def __init__(self, val: runner.Split, batch_size: int = 1024):
         super().__init__()
-        self.x_val, self.y_val, self.batch_size = x_val, np.asarray(y_val), batch_size
+        self.val, self.batch_size = val, batch_size
+
+    def _labels_and_predictions(self):
+        if self.val.is_arrays:
+            scores = self.model.predict(self.val.x, batch_size=self.batch_size, verbose=0)
+            return np.asarray(self.val.y), scores.argmax(axis=1)
+        labels, predicted = [], []
+        for x, y in self.val.x:
+            y = np.asarray(y)
+            labels.append(y.argmax(axis=1) if y.ndim > 1 else y)
+            predicted.append(self.model.predict_on_batch(x).argmax(axis=1))
+        return np.concatenate(labels), np.concatenate(predicted)
 
     def on_epoch_end(self, epoch, logs=None):
         from sklearn.metrics import f1_score, recall_score
 
-        predicted = self.model.predict(self.x_val, batch_size=self.batch_size, verbose=0).argmax(axis=1)
-        labels = np.unique(self.y_val)
-        logs["val_f1_macro"] = float(f1_score(self.y_val, predicted, labels=labels, average="macro", zero_division=0))
-        logs["val_recall_macro"] = float(recall_score(self.y_val, predicted, labels=labels, average="macro",
-                                                      zero_division=0))
+        y_true, y_pred = self._labels_and_predictions()
+        labels = np.unique(y_true)
+        logs["val_f1_macro"] = float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0))
+        logs["val_recall_macro"] = float(recall_score(y_true, y_pred, labels=labels, average="macro", zero_division=0))
 
 
 class TunableModel(keras_tuner.HyperModel):
-    """A `Task`'s model over a search space (`search_space.space_for`).
+    """A family's model over a search space (`search_space.space_for`).
 
     Args:
-        task: the model and its data.
+        make_job: `make_job(config) -> runner.Job` on the loaded data.
+        config: the family configuration (its epochs are each trial's).
         space: {name: spec}.
-        objective: (name, direction), for early stopping when `patience` > 0.
-        seed: weights and shuffling of every trial start from this seed.
-        patience: early-stopping patience in epochs on the objective (0: off).
-        jit_compile: compile with XLA.
+        objective: (name, direction), for early stopping when the config's patience > 0.
     """
 
-    def __init__(self, task: Task, space: dict, objective: tuple[str, str], seed: int, patience: int = 0,
-                 jit_compile: bool = False):
-        super().__init__(name=task.model)
-        self.task, self.space, self.objective = task, space, objective
-        self.seed, self.patience, self.jit_compile = seed, patience, jit_compile
+    def __init__(self, make_job, config, space: dict, objective: tuple[str, str]):
+        super().__init__(name="search")
+        self.make_job, self.config, self.space, self.objective = make_job, config, space, objective
+        self._last = (None, None)
+
+    def job(self, values: dict) -> runner.Job:
+        """The trial's job (the last one is kept: `build` and `fit` of a trial share it)."""
+        key = json.dumps(values, sort_keys=True, default=str)
+        if self._last[0] != key:
+            self._last = (key, trial_job(self.make_job, self.config, values))
+        return self._last[1]
 
     def build(self, hp):
-        values = declare(hp, self.space)
-        keras.utils.set_random_seed(self.seed)
-        return build_model(self.task, values)
+        job = self.job(declare(hp, self.space))
+        keras.utils.set_random_seed(self.config.seed)
+        return job.build_model()
 
-    def fit(self, hp, model, x, y, *, validation_data, epochs: int, callbacks=(), verbose=2, **kwargs):
-        """Balance, compile and fit one trial; returns the `History` (the tuner reads the objective)."""
+    def fit(self, hp, model, *args, epochs: int, callbacks=(), verbose=2, **kwargs):
+        """Compile and fit one trial; returns the `History` (the tuner reads the objective)."""
         values = declare(hp, self.space)
         print(f"[{os.environ.get('KERASTUNER_TUNER_ID', 'tuner0')}] fitting {json.dumps(values)}", flush=True)
-        x, y, class_weight, compile_kwargs = prepare_training(self.task, values, x, y, epochs, self.seed)
-        model.compile(**compile_kwargs(), jit_compile=self.jit_compile)
-        own = [ClassifierScores(*validation_data)] if self.task.classifier else []
-        own += optimizers.schedule_callbacks(values["schedule"], monitor="val_loss")
-        if self.patience > 0:
+        job = self.job(values)
+        job = dataclasses.replace(job, config=job.config.replace(epochs=epochs))
+        model.compile(**job.compile_kwargs(), jit_compile=job.config.jit_compile)
+        own = [ClassifierScores(job.val)] if job.classifier else []
+        own += schedule_callbacks(job.optimizer, monitor="val_loss")
+        if job.config.patience > 0:
             name, direction = self.objective
-            own.append(keras.callbacks.EarlyStopping(monitor=name, mode=direction, patience=self.patience))
-        keras.utils.set_random_seed(self.seed)
+            own.append(keras.callbacks.EarlyStopping(monitor=name, mode=direction, patience=job.config.patience))
+        keras.utils.set_random_seed(self.config.seed)
         # The tuner's own callbacks (checkpoint of the best epoch) come after ours: they see our logs.
-        return model.fit(x, y, batch_size=values["batch_size"], epochs=epochs, validation_data=validation_data,
-                         class_weight=class_weight, callbacks=own + list(callbacks), verbose=verbose, **kwargs)
+        return runner.fit(model, job, callbacks=own + list(callbacks), verbose=verbose, **kwargs)

@@ -9,13 +9,13 @@ was killed is run again.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import keras_tuner
 
 from keras_models import runner
-from keras_models.tuning import hypermodel, optimizers
-from keras_models.tuning.tasks import Task
+from keras_models.tuning import hypermodel
 
 PROJECT = "search"
 MAX_CONSECUTIVE_FAILED = 3
@@ -47,11 +47,11 @@ def make_tuner(kind: str, model: hypermodel.TunableModel, *, objective: tuple[st
     return tuner
 
 
-def search(tuner: keras_tuner.Tuner, task: Task, epochs: int, callbacks: list = ()) -> None:
-    """Run (or go on with) the search: fit on `task.train`, validate on `task.val`.
-    In Keras Tuner's distributed mode the chief serves the oracle until the workers are done."""
-    tuner.search(task.train.x, task.train.y, validation_data=(task.val.x, task.val.y), epochs=epochs,
-                 callbacks=list(callbacks), verbose=2)
+def search(tuner: keras_tuner.Tuner, epochs: int, callbacks: list = ()) -> None:
+    """Run (or go on with) the search: each trial fits its job's training split and is
+    scored on the validation split (`hypermodel.TunableModel.fit`). In Keras Tuner's
+    distributed mode the chief serves the oracle until the workers are done."""
+    tuner.search(epochs=epochs, callbacks=list(callbacks), verbose=2)
 
 
 def check_trials(trials: list) -> None:
@@ -104,25 +104,13 @@ def best_config(oracle, space: dict, objective: tuple[str, str]) -> dict:
             "hyperparameters": values, "epochs": best_epochs(best)}
 
 
-def final_job(task: Task, best: dict, options: runner.RunOptions, seed: int, extra_metrics: dict) -> runner.Job:
+def final_job(model: hypermodel.TunableModel, best: dict, run_dir, resume: bool,
+              extra_metrics: dict) -> runner.Job:
     """The runner job of the final model: `best`'s hyper-parameters, retrained on train+val
-    for the best trial's number of epochs (`options.epochs`), evaluated once on test.
-
-    There is no validation split left, so the job has none: the runner's checkpoint
-    and a reduce-on-plateau schedule watch the training loss.
-    """
-    values = best["hyperparameters"]
-    joined = task.train_and_val()
-    x, y, class_weight, compile_kwargs = hypermodel.prepare_training(task, values, joined.x, joined.y,
-                                                                     options.epochs, seed)
-
-    def evaluate(model, run) -> dict:
-        return {**task.evaluate(model, run), **extra_metrics}
-
-    return runner.Job(
-        experiment="tune", model_name=task.model, config={},
-        build_model=lambda: hypermodel.build_model(task, values),
-        compile_kwargs=compile_kwargs, train=runner.Split(x, y), val=None, test=task.test, options=options,
-        evaluate=evaluate, class_weight=class_weight,
-        extra_callbacks=optimizers.schedule_callbacks(values["schedule"], monitor="loss"),
-    )
+    (`runner.merge_validation`) for the best trial's number of epochs, evaluated once on test,
+    in the search's run folder."""
+    job = hypermodel.trial_job(model.make_job, model.config, best["hyperparameters"])
+    job = runner.merge_validation(job)
+    config = job.config.replace(epochs=best["epochs"])  # no validation split: no early stopping
+    return dataclasses.replace(job, config=config, run_dir=run_dir, resume=run_dir if resume else None,
+                               extra_metrics=extra_metrics)

@@ -9,7 +9,8 @@ A space maps a hyper-parameter name to one of::
 
 Names in `TRAINING_KEYS` go to training (batch size, optimizer, learning rate, LR
 schedule, and for heartbeat models the balance strategy); every other name is a
-keyword argument of the model's registry builder (`keras_models.registry`).
+keyword argument of the model's registry builder, and each model's architecture space
+lives on its `ModelSpec.tunable` (`keras_models.registry`).
 
 Nothing here imports TensorFlow: a command checks its space (and `--space`
 overrides) in well under a second.
@@ -21,31 +22,20 @@ import copy
 
 from keras_models.errors import UserError
 from keras_models.heartbeat.balance import BALANCE_METHODS
+from keras_models.optimizers import OPTIMIZERS, SCHEDULES
+from keras_models.tuning.specs import choice, float_range, int_range  # noqa: F401 - the space's vocabulary
 
-OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
-SCHEDULES = ("constant", "reduce-on-plateau", "cosine")
 TUNERS = ("random", "bayesian", "hyperband")
 KINDS = ("choice", "int", "float", "fixed")
 
 
-def choice(*values) -> dict:
-    return {"kind": "choice", "values": list(values)}
-
-
-def int_range(low: int, high: int, step: int = 1) -> dict:
-    return {"kind": "int", "min": low, "max": high, "step": step}
-
-
-def float_range(low: float, high: float, *, log: bool = False, step: float | None = None) -> dict:
-    return {"kind": "float", "min": low, "max": high, "sampling": "log" if log else "linear", "step": step}
-
-
-#: Training hyper-parameters every model is tuned on (SPEC §1 "Tuning").
+#: Training hyper-parameters every model is tuned on (SPEC §1 "Tuning"); the optimizer and
+#: schedule names mean what `keras_models.optimizers` says.
 TRAINING = {
     "batch_size": choice(32, 64, 128),
-    "optimizer": choice(*OPTIMIZERS),
+    "optimizer": choice("adam", "adamw", "sgd", "rmsprop"),
     "learning_rate": float_range(1e-4, 1e-2, log=True),
-    "schedule": choice(*SCHEDULES),
+    "schedule": choice("constant", "reduce-on-plateau", "cosine"),
 }
 #: Heartbeat models also tune how the training split is balanced (`heartbeat.balance`).
 #: oversample-full and smote are left out of the default space (they multiply the
@@ -53,41 +43,26 @@ TRAINING = {
 HEARTBEAT_TRAINING = {**TRAINING, "balance": choice("none", "class-weights", "oversample-semi")}
 TRAINING_KEYS = frozenset(HEARTBEAT_TRAINING)
 
-_DROPOUT = float_range(0.0, 0.3, step=0.1)
-_CNN = {"hidden": choice(32, 64, 128), "num_blocks": int_range(1, 2)}
-
-#: Architecture hyper-parameters: keyword arguments of each registry builder.
-ARCHITECTURES: dict[str, dict] = {
-    "cnn2d_resnet": _CNN,
-    "cnn1d_resnet": _CNN,
-    "transformer2d_resnet": {"hidden": choice(64, 128), "num_blocks": int_range(1, 2), "num_heads": choice(2, 4, 8),
-                             "dropout": float_range(0.1, 0.3, step=0.1), "head": choice("linear", "mlp")},
-    "attention_gru": {"hidden": choice(32, 64, 128), "num_layers": int_range(1, 5), "num_heads": choice(2, 4),
-                      "dropout": _DROPOUT},
-    "gru1d": {"hidden": choice(32, 64, 128), "num_layers": int_range(1, 5), "dropout": _DROPOUT},
-    # The report's NAB versions are fixed stacks (SPEC §2): only v3 has size arguments.
-    "nab_base": {},
-    "nab_v1": {},
-    "nab_v2": {},
-    "nab_v3": {"encoder_units": choice(10, 20, 40), "decoder_units": choice(8, 15, 30),
-               "dense_units": choice(8, 16, 32)},
-}
-
 #: Objectives per family: name -> direction. The first is the default.
 #: val_f1_macro / val_recall_macro are computed on the validation split after each epoch
 #: (`hypermodel.ClassifierScores`): unlike val_loss they do not favour "no balancing".
-OBJECTIVES = {
-    "heartbeat": {"val_f1_macro": "max", "val_recall_macro": "max", "val_accuracy": "max", "val_loss": "min"},
-    "nab": {"val_loss": "min"},
-}
+_CLASSIFIER = {"val_f1_macro": "max", "val_recall_macro": "max", "val_accuracy": "max", "val_loss": "min"}
+OBJECTIVES = {"heartbeat": _CLASSIFIER, "images": _CLASSIFIER, "ag_news": _CLASSIFIER, "nab": {"val_loss": "min"}}
+
+
+def tunable_models() -> list[str]:
+    """The models a search can tune: those of the families with a training experiment."""
+    from keras_models import registry
+
+    return [name for name in registry.names() if registry.get(name).family in OBJECTIVES]
 
 
 def family_of(model: str) -> str:
-    """The family ("heartbeat" or "nab") of a tunable model; `UserError` listing them otherwise."""
+    """The family of a tunable model; `UserError` listing the tunable models otherwise."""
     from keras_models import registry
 
-    if model not in ARCHITECTURES:
-        raise UserError(f"unknown model {model!r}; tunable models: {', '.join(ARCHITECTURES)}")
+    if model not in tunable_models():
+        raise UserError(f"unknown model {model!r}; tunable models: {', '.join(tunable_models())}")
     return registry.get(model).family
 
 
@@ -97,12 +72,14 @@ def space_for(model: str, overrides: list[str] = ()) -> dict:
     Returns:
         {name: spec}, training keys first, then the architecture's.
     """
+    from keras_models import registry
+
     training = HEARTBEAT_TRAINING if family_of(model) == "heartbeat" else TRAINING
-    space = copy.deepcopy({**training, **ARCHITECTURES[model]})
+    space = copy.deepcopy({**training, **registry.get(model).tunable})
     for text in overrides:
         key, spec = parse_override(text, space, model)
         space[key] = spec
-    check_space(space)
+    check_space(space, model)
     return space
 
 
@@ -131,8 +108,10 @@ def _value_type(spec: dict):
     return type(sample)
 
 
-def check_space(space: dict) -> None:
-    """`UserError` naming the first malformed spec or impossible value."""
+def check_space(space: dict, model: str | None = None) -> None:
+    """`UserError` naming the first malformed spec or impossible value (architecture values
+    are checked by the model's `ModelSpec.check_kwargs`, alone and in every combination
+    of the keys whose values are listed)."""
     for name, spec in space.items():
         kind = spec.get("kind")
         if kind not in KINDS:
@@ -143,7 +122,8 @@ def check_space(space: dict) -> None:
             raise UserError(f"search-space key {name!r}: no values to choose from")
         for value in values_of(spec):
             _check_value(name, value)
-    _check_heads(space)
+    if model is not None:
+        _check_architecture(space, model)
 
 
 def values_of(spec: dict) -> list:
@@ -155,9 +135,8 @@ def values_of(spec: dict) -> list:
     return [spec["min"], spec["max"]]
 
 
-_ALLOWED = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES, "balance": BALANCE_METHODS, "head": ("linear", "mlp")}
-_POSITIVE = ("batch_size", "learning_rate", "hidden", "num_blocks", "num_layers", "num_heads",
-             "encoder_units", "decoder_units", "dense_units")
+_ALLOWED = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES, "balance": BALANCE_METHODS}
+_POSITIVE = ("batch_size", "learning_rate")
 
 
 def _check_value(name: str, value) -> None:
@@ -165,19 +144,29 @@ def _check_value(name: str, value) -> None:
         raise UserError(f"search-space key {name!r}: unknown value {value!r}; choose from {', '.join(_ALLOWED[name])}")
     if name in _POSITIVE and not value > 0:
         raise UserError(f"search-space key {name!r}: {value!r} must be positive")
-    if name == "dropout" and not 0 <= value < 1:
-        raise UserError(f"search-space key 'dropout': {value!r} must lie in [0, 1)")
 
 
-def _check_heads(space: dict) -> None:
-    """Attention needs the hidden width divisible by the number of heads."""
-    if "num_heads" not in space or "hidden" not in space:
-        return
-    for hidden in values_of(space["hidden"]):
-        for heads in values_of(space["num_heads"]):
-            if hidden % heads:
-                raise UserError(f"search space: hidden {hidden} is not divisible by num_heads {heads}; "
-                                "narrow one of them with --space")
+def _check_architecture(space: dict, model: str) -> None:
+    """Every architecture value, and every combination of listed values, builds (per the spec)."""
+    import itertools
+
+    from keras_models import registry
+
+    spec = registry.get(model)
+    listed = {k: values_of(v) for k, v in space.items() if k not in TRAINING_KEYS and v["kind"] in ("choice", "fixed")}
+    for name, spec_ in space.items():
+        if name not in TRAINING_KEYS:
+            for value in values_of(spec_):
+                _architecture_error(spec, {name: value}, f"search-space key {name!r}")
+    for combination in itertools.product(*listed.values()):
+        _architecture_error(spec, dict(zip(listed, combination)), "search space")
+
+
+def _architecture_error(spec, kwargs: dict, where: str) -> None:
+    try:
+        spec.check_kwargs(kwargs)
+    except UserError as err:
+        raise UserError(f"{where}: {err}; narrow it with --space") from None
 
 
 def split_values(values: dict) -> tuple[dict, dict]:

@@ -1,0 +1,182 @@
+"""Typed, frozen configurations: one per experiment family, validated in one place.
+
+A configuration is a frozen dataclass whose fields are declared with `option`: a
+default, a check from `keras_models.checks`, and the help of its command-line flag.
+Building one validates it (each field's check, then the class's `validate` for rules
+that join fields), whether it is built in Python, by a command from its flags
+(`keras_models.cli.config_from_flags`) or read back from a run's ``config.json``
+(`Config.from_dict`, used by ``--resume``)::
+
+    from keras_models import nab
+    cfg = nab.Config(version="v3", epochs=2)     # UserError on a bad value, before TensorFlow loads
+    cfg.to_dict()                                # what config.json stores
+    nab.Config.from_dict(cfg.to_dict()) == cfg   # True
+
+`TrainConfig` holds the training options every family shares.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from keras_models import checks
+from keras_models.errors import UserError
+
+_MISSING = dataclasses.MISSING
+
+
+def option(default=_MISSING, check: checks.Check | None = None, help: str = "", *, flag: str | None = None,
+           cli: bool = True, factory=_MISSING, metavar: str | None = None):
+    """A configuration field: its default, its check and its flag's help.
+
+    Args:
+        flag: the command-line flag (default ``--field-name``); a boolean field whose
+            default is True gets a ``--no-...`` flag that turns it off.
+        cli: False keeps the field off the command line (set in Python or by the command).
+    """
+    metadata = {"check": check, "help": help, "flag": flag, "cli": cli, "metavar": metavar}
+    if factory is not _MISSING:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def flag_of(f: dataclasses.Field) -> str:
+    """The command-line flag of a field."""
+    return f.metadata.get("flag") or "--" + f.name.replace("_", "-")
+
+
+def _jsonable(value):
+    if isinstance(value, Config):
+        return value.to_dict()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True)
+class Config:
+    """Base of every configuration: field checks, cross-field rules, JSON round trip."""
+
+    def __post_init__(self):
+        for f in fields(self):
+            check = f.metadata.get("check")
+            if check is None:
+                continue
+            value = getattr(self, f.name)
+            try:
+                object.__setattr__(self, f.name, check(value))
+            except checks.BadValue as err:
+                raise UserError(f"bad {f.name} ({flag_of(f)}): {err}") from None
+        self.validate()
+
+    def validate(self) -> None:
+        """Rules between fields; raise `UserError` naming the flags and the fix. Subclasses extend it."""
+
+    def to_dict(self) -> dict:
+        """JSON-ready values of every field (paths as strings, tuples as lists)."""
+        return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data, source: str = "configuration"):
+        """The configuration `data` describes, validated; fields it leaves out keep their defaults.
+
+        Raises:
+            UserError: `data` is not a mapping, names an unknown field or holds a bad value.
+        """
+        if not isinstance(data, dict):
+            raise UserError(f"{source}: expected a JSON object of settings, got {type(data).__name__}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise UserError(f"{source}: unknown setting(s) {', '.join(map(repr, unknown))} for {cls.__qualname__}; "
+                            f"known: {', '.join(sorted(known))}")
+        try:
+            return cls(**data)
+        except UserError as err:
+            raise UserError(f"{source}: {err}") from None
+
+    @classmethod
+    def from_run(cls, run_dir: Path, experiment: str, epochs: int | None = None):
+        """The configuration an interrupted run of `experiment` recorded in its config.json,
+        validated again; `epochs` (more than recorded) trains it longer.
+
+        Raises:
+            UserError: not an interrupted run of `experiment`, or a config.json that does not
+                validate (say, edited by hand).
+        """
+        from keras_models.rundir import RunDir
+
+        run = RunDir.open_for_resume(run_dir, experiment)
+        config = cls.from_dict(run.read_config().get("config"), source=str(run.config_path))
+        if epochs is not None:
+            if config.epochs is not None and epochs < config.epochs:
+                raise UserError(f"--epochs {epochs}: the run was set to {config.epochs} epochs; a resumed run "
+                                "can only train longer (or give no --epochs)")
+            config = config.replace(epochs=epochs)
+        return config
+
+    def replace(self, **changes):
+        """A copy with `changes` applied (and validated)."""
+        return dataclasses.replace(self, **changes)
+
+
+_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+#: longest --run-id accepted: file systems allow 255 bytes a name, and generated ids add suffixes
+MAX_RUN_ID = 120
+
+
+def run_id(value):
+    """A run folder name: letters, digits, '.', '_' and '-', at most `MAX_RUN_ID` characters."""
+    if not isinstance(value, str) or not _RUN_ID.match(value) or len(value) > MAX_RUN_ID:
+        raise checks.BadValue(f"expected a run folder name of letters, digits, '.', '_' and '-' "
+                              f"(at most {MAX_RUN_ID} characters, no '/' or spaces), got {value!r}")
+    return value
+
+
+def epochs_option(default: int | None):
+    check = checks.positive_int if default is not None else checks.optional(checks.positive_int)
+    return option(default, check, "training epochs" + ("" if default is not None else " (default: the recipe's)"))
+
+
+def batch_size_option(default: int | None):
+    check = checks.positive_int if default is not None else checks.optional(checks.positive_int)
+    return option(default, check, "batch size" + ("" if default is not None else " (default: the recipe's)"))
+
+
+def patience_option(default: int = 0):
+    return option(default, checks.non_negative_int,
+                  "early-stopping patience in epochs on the validation loss; 0 turns it off")
+
+
+@dataclass(frozen=True)
+class TrainConfig(Config):
+    """Training options every experiment shares (the runner reads these)."""
+
+    epochs: int = epochs_option(10)
+    batch_size: int = batch_size_option(32)
+    seed: int = option(42, checks.seed, "random seed of weights, data order and dropout")
+    patience: int = patience_option(0)
+    steps_per_epoch: int | None = option(
+        None, checks.optional(checks.positive_int),
+        "batches per epoch (default: the whole training split); each epoch goes on where the last stopped, "
+        "a new shuffled pass after each full one", cli=False)
+    eval_batch_size: int | None = option(
+        None, checks.optional(checks.positive_int),
+        "batch size of validation, evaluation and prediction (default: the batch size); larger is faster "
+        "and gives the same numbers", cli=False)
+    runs_dir: Path = option(Path("runs"), checks.path, "root of the run folders")
+    run_id: str | None = option(None, checks.optional(run_id), "name of the run folder (default: time-stamped)")
+    jit_compile: bool = option(False, checks.boolean, "compile with XLA (measured slower on these CPUs)")
+    tensorboard: bool = option(True, checks.boolean, "write TensorBoard logs", flag="--no-tensorboard")
+
+    @property
+    def eval_batch(self) -> int:
+        """Batch size of validation and evaluation: `eval_batch_size`, else `batch_size`."""
+        return self.eval_batch_size or self.batch_size

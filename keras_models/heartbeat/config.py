@@ -1,0 +1,72 @@
+"""The heartbeat experiment's configuration (report 000)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from keras_models import checks, registry
+from keras_models.config import TrainConfig, batch_size_option, epochs_option, option, patience_option
+from keras_models.errors import UserError
+from keras_models.heartbeat.balance import BALANCE_METHODS
+from keras_models.heartbeat.beats import DEFAULT_VARIANT, VARIANTS
+from keras_models.heartbeat.splits import SPLITS
+
+FAMILY = "heartbeat"
+DEFAULT_MODEL = "cnn2d_resnet"
+
+
+def heartbeat_model(value) -> str:
+    """The name of a registered heartbeat model (a `keras_models.checks` check; no TensorFlow)."""
+    try:
+        return registry.get(checks.text(value), family=FAMILY).name
+    except UserError as err:
+        raise checks.BadValue(str(err)) from None
+
+
+@dataclass(frozen=True)
+class Config(TrainConfig):
+    """One heartbeat classifier: beats -> split -> balance (training split only) -> model.
+
+    Beats are 187 samples at 125 Hz (x (n, 187) in [0, 1]) with AAMI labels 0..4
+    (N, S, V, F, Q); a model reads them as (batch, 16, 12, 1) or (batch, 192, 1) (its
+    registered view) and outputs logits (batch, 5). They come from the raw MIT-BIH
+    records (`mitdb`, else $KERAS_MODELS_DATA/mitdb, else the cache, else PhysioNet)
+    or from a Kaggle CSV / course parquet pair (`train_file` and `test_file`).
+    """
+
+    model: str = option(DEFAULT_MODEL, heartbeat_model,  # help names no list: the registry loads on first use
+                        "registered heartbeat model, e.g. cnn2d_resnet or attention_gru (a wrong name lists them all)")
+    balance: str = option("none", checks.one_of(*BALANCE_METHODS),
+                          f"class balancing of the training split: {', '.join(BALANCE_METHODS)}")
+    split: str = option("intra", checks.one_of(*SPLITS),
+                        "intra (stratified random) or inter (de Chazal DS1/DS2) patient split")
+    beats: str = option(DEFAULT_VARIANT, checks.one_of(*VARIANTS),
+                        f"beat extraction from the raw MIT-BIH records: {', '.join(VARIANTS)}")
+    mitdb: Path | None = option(None, checks.optional(checks.path), "folder of the raw MIT-BIH records")
+    train_file: Path | None = option(None, checks.optional(checks.path),
+                                     "Kaggle mitbih_train.csv or heart_big_train.parq (with --test-file)")
+    test_file: Path | None = option(None, checks.optional(checks.path),
+                                    "Kaggle mitbih_test.csv or heart_big_test.parq (with --train-file)")
+    val_fraction: float = option(0.1, checks.open_fraction, "validation share")
+    test_fraction: float = option(0.2, checks.open_fraction, "test share of the intra-patient split of the records")
+    learning_rate: float = option(1e-3, checks.positive_number, "Adam learning rate")
+    epochs: int = epochs_option(20)
+    batch_size: int = batch_size_option(32)
+    patience: int = patience_option(3)
+
+    def validate(self) -> None:
+        if (self.train_file is None) != (self.test_file is None):
+            raise UserError("give both --train-file and --test-file, or neither (to build beats from the MIT-BIH "
+                            "records)")
+        if self.train_file is not None and self.split == "inter":
+            raise UserError("--split inter needs record ids, which Kaggle/parquet files lack; use --split intra "
+                            "or --mitdb")
+        if self.train_file is None and self.split == "intra" and self.val_fraction + self.test_fraction >= 1:
+            raise UserError(f"--val-fraction {self.val_fraction:g} + --test-fraction {self.test_fraction:g} leave "
+                            "no training beats; make their sum less than 1")
+
+    @property
+    def view(self) -> str:
+        """The input view of `model`: "2d" (batch, 16, 12, 1) or "1d" (batch, 192, 1)."""
+        return registry.get(self.model).view

@@ -1,0 +1,115 @@
+"""The image-classification experiment's Python API: folder -> split -> model -> test metrics.
+
+    from keras_models import images
+
+    result = images.run(images.Config(model="vit", max_images_per_class=30, epochs=1))
+    result.metrics["test_metrics"]["accuracy"]
+    images.compare(images.Config(epochs=2))                 # the four models and their table
+    images.resume("runs/image_classification/<run-id>")
+
+Every function checks its configuration, lists the folder, decodes every image once
+(Pillow) and splits it before TensorFlow loads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from keras_models import comparison, registry, runner
+from keras_models.errors import UserError
+from keras_models.images import folder as image_folder
+from keras_models.images import split
+from keras_models.images.config import FAMILY, WEIGHTS_MODEL, Config
+from keras_models.rundir import check_new_run
+
+EXPERIMENT = "image_classification"
+
+
+@dataclass(frozen=True)
+class ImageData:
+    """A checked image folder and its split, shared by every model trained on it.
+
+    Attributes:
+        folder: the listed folder (`files` and their `labels`, (n,)).
+        parts: (n,) part code of each file: 0 train, 1 val, 2 test, -1 unused (`split.assign`).
+        counts: {part: {class: images}}.
+        files: what the run's data is read from (the folder: its sha256 is checked on resume).
+        cache: the decoded tf.data parts by image size, filled by
+            `keras_models.images.experiment.splits_of` (so several runs decode once).
+    """
+
+    folder: image_folder.ImageFolder
+    parts: np.ndarray
+    counts: dict
+    files: list[Path]
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def describe(self) -> dict:
+        """JSON-ready description (config.json's "data")."""
+        return {"folder": str(self.folder.root), "class_names": list(self.folder.class_names),
+                "images": self.folder.counts(), "counts": self.counts}
+
+
+def load(config: Config) -> ImageData:
+    """Find, list, decode-check and split the image folder of `config` (`UserError` on bad
+    input; no TensorFlow). Also checks that a `weights` file exists."""
+    if config.weights is not None and not config.weights.is_file():
+        raise UserError(f"weights file not found: {config.weights}; give --weights a local .h5 file")
+    images = image_folder.scan(image_folder.find(config.data))
+    image_folder.check_readable(images)
+    parts = split.assign(images.labels, tuple(config.split), config.split_seed, images.class_names,
+                         config.max_images_per_class)
+    counts = split.describe(parts, images.labels, images.class_names)
+    print(f"{images.root}: {len(images.files)} images, {images.counts()}")
+    for part, per_class in counts.items():
+        print(f"{part}: {per_class}")
+    return ImageData(images, parts, counts, [images.root])
+
+
+def run(config: Config, *, resume: Path | None = None, loaded: ImageData | None = None) -> runner.Result:
+    """Train `config.model` on its folder's split and evaluate it on the test part; the
+    run folder and metrics."""
+    if resume is None and loaded is None:  # a taken --run-id fails before the folder is decoded
+        check_new_run(config.runs_dir, EXPERIMENT, config.run_id)
+    loaded = loaded or load(config)
+    from keras_models.images.experiment import make_job  # imports TensorFlow
+
+    return runner.run(make_job(config, loaded, resume=resume))
+
+
+def resume(run_dir: Path, epochs: int | None = None) -> runner.Result:
+    """Continue an interrupted run (its config.json revalidated, its image folder unchanged)."""
+    return run(Config.from_run(run_dir, EXPERIMENT, epochs), resume=Path(run_dir))
+
+
+def compare(config: Config, models: tuple[str, ...] | None = None,
+            model_args: dict[str, dict] | None = None) -> comparison.Comparison:
+    """Train each of `models` (default: every image model) with `config`'s other settings
+    on the same split (decoded once); one table.
+
+    Args:
+        model_args: {model: builder arguments}; default: `config.model_args` for
+            `config.model`, none for the others. `config.weights` goes to efficientnet_b0.
+    """
+    models = tuple(models or registry.names(FAMILY))
+    if model_args is None:
+        model_args = {config.model: config.model_args} if config.model_args else {}
+    unknown = sorted(set(model_args) - set(models))
+    if unknown:
+        raise UserError(f"model arguments for {', '.join(unknown)}, which are not compared ({', '.join(models)})")
+    if config.weights is not None and WEIGHTS_MODEL not in models:
+        raise UserError(f"--weights is for {WEIGHTS_MODEL}, which is not compared ({', '.join(models)})")
+    ids = comparison.run_ids(config.run_id, list(models))
+    configs = {m: config.replace(model=m, model_args=model_args.get(m, {}), run_id=ids[m],
+                                 weights=config.weights if m == WEIGHTS_MODEL else None) for m in models}
+    for each in configs.values():  # every name is free before the folder is decoded
+        check_new_run(each.runs_dir, EXPERIMENT, each.run_id)
+    loaded = load(config)
+    from keras_models.images.experiment import comparison_row  # imports TensorFlow
+
+    shared = {k: v for k, v in config.to_dict().items() if k not in ("model", "model_args", "weights", "run_id")}
+    return comparison.compare(configs, lambda c: run(c, loaded=loaded), comparison_row, experiment=EXPERIMENT,
+                              description={"data": loaded.describe(), "config": shared})

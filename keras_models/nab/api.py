@@ -1,0 +1,72 @@
+"""The NAB experiment's Python API: data -> autoencoder -> threshold -> anomalies -> window scores.
+
+    from keras_models import nab
+
+    result = nab.run(nab.Config(version="v3", epochs=2))
+    result.metrics["window_scores"]["whole_series"]["f1"]
+    nab.compare(nab.Config(epochs=2))          # the four versions and their table
+    nab.resume("runs/nab_autoencoder/<run-id>")
+
+Every function checks its configuration and reads the data before TensorFlow loads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from keras_models import comparison, runner
+from keras_models.nab import data, windows
+from keras_models.nab.config import VERSIONS, Config
+from keras_models.nab.thresholds import Threshold
+
+EXPERIMENT = "nab_autoencoder"
+
+
+@dataclass(frozen=True)
+class NabData:
+    """A loaded series: the raw `series`, its labelled windows (None: no labels), the
+    windowed split (windows of shape (m, window, 1) per part), the threshold rule and
+    the files read."""
+
+    series: data.Series
+    labels: list | None
+    windowed: windows.WindowedSeries
+    threshold: Threshold
+    files: list[Path]
+    labels_given: bool = False
+
+
+def load(config: Config) -> NabData:
+    """Read, check and window the series of `config` (`UserError` on bad input; no TensorFlow)."""
+    series = data.load_series(config.series, config.csv)
+    labels, files = None, [series.path]
+    if config.csv is None or config.labels is not None:
+        labels_file = data.labels_path(config.labels)
+        labels = data.load_windows(config.csv.stem if config.csv else series.name, labels_file)
+        files.append(labels_file)
+    windowed = windows.prepare(series.values, config.window, tuple(config.split), name=str(series.path))
+    return NabData(series, labels, windowed, Threshold.parse(config.threshold), files, config.labels is not None)
+
+
+def run(config: Config, *, resume: Path | None = None, loaded: NabData | None = None) -> runner.Result:
+    """Train `config.version` on its series, detect and score anomalies; the run folder and metrics."""
+    from keras_models.nab.experiment import make_job
+
+    return runner.run(make_job(config, loaded or load(config), resume=resume))
+
+
+def resume(run_dir: Path, epochs: int | None = None) -> runner.Result:
+    """Continue an interrupted run (its config.json revalidated, its data files unchanged)."""
+    return run(Config.from_run(run_dir, EXPERIMENT, epochs), resume=Path(run_dir))
+
+
+def compare(config: Config, versions: tuple[str, ...] = VERSIONS) -> comparison.Comparison:
+    """Train each version with `config`'s other settings on the same data; one table."""
+    from keras_models.nab.experiment import comparison_row
+
+    loaded = load(config)
+    ids = comparison.run_ids(config.run_id, list(versions))
+    configs = {v: config.replace(version=v, run_id=ids[v]) for v in versions}
+    return comparison.compare(configs, lambda c: run(c, loaded=loaded), comparison_row, experiment=EXPERIMENT,
+                              description={"series": loaded.series.name, "threshold": config.threshold})

@@ -1,0 +1,77 @@
+"""The AG News experiment's Python API: texts -> transformer variant -> test metrics.
+
+    from keras_models import ag_news
+
+    result = ag_news.run(ag_news.Config(variant="best", protocol="small", epochs=2))
+    result.metrics["test_metrics"]["accuracy"]
+    ag_news.compare(ag_news.Config(epochs=2))     # the five variants and their table
+    ag_news.resume("runs/ag_news_transformer/<run-id>")
+
+Every function checks its configuration and reads the data before TensorFlow loads
+(only the tfds fallback, reached when no local CSV copy exists, imports it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from keras_models import comparison, runner
+from keras_models.text import ag_news
+from keras_models.text.config import Config
+from keras_models.text.variants import VARIANTS
+
+EXPERIMENT = "ag_news_transformer"
+
+
+@dataclass(frozen=True)
+class AgNewsData:
+    """The protocol's splits (texts (n,) str, labels (n,) int 0..3) and the CSV files read
+    (absolute paths; empty when the data came from tfds)."""
+
+    splits: ag_news.Splits
+    files: list[Path]
+
+    @property
+    def note(self) -> str:
+        return self.splits.note
+
+
+def load(config: Config) -> AgNewsData:
+    """Read, check and split the AG News data of `config` (`UserError` on bad input); print
+    the protocol note and the row counts. No TensorFlow unless tfds is the only source."""
+    splits = ag_news.load(config.protocol, config.data_dir, val_fraction=config.val_fraction, seed=config.data_seed)
+    print(f"{splits.note}\nrows: {splits.describe()['rows']}")
+    files = [Path(s).resolve() for s in splits.sources.values() if not s.startswith("tfds:")]
+    return AgNewsData(splits, files)
+
+
+def run(config: Config, *, resume: Path | None = None, loaded: AgNewsData | None = None) -> runner.Result:
+    """Train `config.variant` on its protocol's splits and evaluate it on the test split."""
+    from keras_models.text.experiment import make_job
+
+    return runner.run(make_job(config, loaded or load(config), resume=resume))
+
+
+def resume(run_dir: Path, epochs: int | None = None) -> runner.Result:
+    """Continue an interrupted run (its config.json revalidated, its CSV files unchanged)."""
+    return run(Config.from_run(run_dir, EXPERIMENT, epochs), resume=Path(run_dir))
+
+
+def variant_config(config: Config, name: str, run_id: str | None) -> Config:
+    """`config` for variant `name` (checked); its patience is kept only where the variant stops early."""
+    one = config.replace(variant=name, run_id=run_id, patience=None)
+    return one.replace(patience=config.patience) if one.spec.early_stopping else one
+
+
+def compare(config: Config, variants: tuple[str, ...] = tuple(VARIANTS)) -> comparison.Comparison:
+    """Train each variant with `config`'s other settings on the same splits; one table under
+    the protocol note. `config.patience` applies to the early-stopping variants only."""
+    from keras_models.text.experiment import comparison_row
+
+    ids = comparison.run_ids(config.run_id, list(variants))
+    configs = {v: variant_config(config, v, ids[v]) for v in variants}
+    loaded = load(config)
+    return comparison.compare(configs, lambda c: run(c, loaded=loaded), comparison_row, experiment=EXPERIMENT,
+                              description={"data": loaded.splits.describe()},
+                              tag=f"comparison-{config.protocol}", note=loaded.note)

@@ -1,0 +1,127 @@
+"""Checksummed downloads through pooch (no network: pooch's HTTP downloader is faked)
+and the Markdown tables of `keras_models.audit.format_table`."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pooch
+import pytest
+import requests
+
+from keras_models import datapaths
+from keras_models.audit import format_table
+from keras_models.errors import UserError
+
+URL = "https://example.invalid/nab/z.csv"
+
+
+@pytest.fixture
+def data_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_MODELS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("KERAS_MODELS_DATA", raising=False)
+    monkeypatch.delenv("KERAS_MODELS_OFFLINE", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def served(monkeypatch):
+    """URL -> bytes (or an exception to raise) served by pooch's HTTP downloader; the
+    list of URLs requested is in served["calls"]. Pooch's own temporary file, hash
+    check and move into the cache run for real."""
+    table = {"calls": []}
+
+    def fake_call(self, url, output_file, pooch_obj=None, check_only=False):
+        table["calls"].append(url)
+        body = table[url]
+        if isinstance(body, Exception):
+            raise body
+        with open(output_file, "wb") as fh:
+            fh.write(body)
+
+    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", fake_call)
+    return table
+
+
+def _remote(body: bytes, digest: str | None = None) -> datapaths.Remote:
+    return datapaths.Remote(URL, digest or hashlib.sha256(body).hexdigest())
+
+
+def test_download_success_writes_the_file_into_the_cache(data_env, served):
+    served[URL] = b"timestamp,value\n"
+    path = datapaths.resolve("nab/z.csv", remote=_remote(served[URL]))
+    assert path == data_env / "cache" / "nab" / "z.csv" and path.read_bytes() == b"timestamp,value\n"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["z.csv"]  # no temporary file left
+    assert datapaths.resolve("nab/z.csv", remote=_remote(served[URL])) == path  # cached: no second download
+    assert served["calls"] == [URL]
+
+
+def test_download_with_wrong_hash_keeps_nothing(data_env, served):
+    served[URL] = b"changed upstream"
+    with pytest.raises(UserError, match="sha256") as err:
+        datapaths.resolve("nab/z.csv", remote=_remote(b"", digest="0" * 64))
+    message = str(err.value)
+    assert "\n" not in message and URL in message and "expected " + "0" * 64 in message
+    assert hashlib.sha256(b"changed upstream").hexdigest() in message and "nothing was kept" in message
+    assert not any((data_env / "cache" / "nab").iterdir())
+
+
+def test_offline_raises_without_calling_the_downloader(data_env, served, monkeypatch):
+    monkeypatch.setenv("KERAS_MODELS_OFFLINE", "1")
+
+    def no_retrieve(*args, **kwargs):
+        raise AssertionError("pooch.retrieve called while offline")
+
+    monkeypatch.setattr(pooch, "retrieve", no_retrieve)
+    with pytest.raises(UserError, match=r"downloads are off \(\$KERAS_MODELS_OFFLINE is set\).*KERAS_MODELS_DATA"):
+        datapaths.resolve("nab/z.csv", remote=_remote(b"x"))
+    assert served["calls"] == [] and not (data_env / "cache").exists()
+
+
+def test_network_failure_names_the_url(data_env, served):
+    served[URL] = requests.exceptions.ConnectionError("Name or service not known")
+    with pytest.raises(UserError, match=f"download from {URL} failed \\(Name or service not known\\);") as err:
+        datapaths.resolve("nab/z.csv", remote=_remote(b"x"))
+    assert "\n" not in str(err.value)
+    assert not any((data_env / "cache" / "nab").iterdir())
+
+
+def test_unsupported_url_is_a_user_error(data_env, tmp_path):
+    source = tmp_path / "origin.csv"
+    source.write_bytes(b"x")
+    with pytest.raises(UserError, match="cannot download file://.*KERAS_MODELS_DATA"):
+        datapaths.resolve("nab/z.csv", remote=datapaths.Remote(source.as_uri(), hashlib.sha256(b"x").hexdigest()))
+
+
+def test_sha256_of(tmp_path):
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"abc" * 1000)
+    assert datapaths.sha256_of(path) == hashlib.sha256(b"abc" * 1000).hexdigest()
+
+
+def test_resolve_dir_order_and_errors(data_env, monkeypatch):
+    cached = data_env / "cache" / "images" / "set"
+    cached.mkdir(parents=True)
+    assert datapaths.resolve_dir("images/set") == cached
+    local = data_env / "local" / "images" / "set"
+    local.mkdir(parents=True)
+    monkeypatch.setenv("KERAS_MODELS_DATA", str(data_env / "local"))
+    assert datapaths.resolve_dir("images/set") == local
+    with pytest.raises(UserError, match="is a file, not a folder; give --data a folder"):
+        (data_env / "file").write_text("x")
+        datapaths.resolve_dir("images/set", explicit=data_env / "file", flag="--data")
+    with pytest.raises(UserError, match="images/other not found in .*; set KERAS_MODELS_DATA"):
+        datapaths.resolve_dir("images/other")
+
+
+def test_format_table_is_github_markdown_with_unpadded_cells():
+    rows = [{"model": "cnn2d_resnet", "params": 1084421, "acc": 0.912345678, "ok": True, "note": None},
+            {"model": "v3", "params": 4193, "acc": 1e-7, "ok": False, "note": "matches"}]
+    lines = format_table(rows).splitlines()
+    assert lines[0] == "| model | params | acc | ok | note |"
+    assert set(lines[1]) == {"|", "-"} and lines[1].count("|") == 6
+    assert lines[2:] == ["| cnn2d_resnet | 1,084,421 | 0.912346 | True | - |",
+                         "| v3 | 4,193 | 1e-07 | False | matches |"]
+    assert format_table(rows, ["params", "model"]).splitlines()[2] == "| 1,084,421 | cnn2d_resnet |"
+    # numbers-looking strings are kept as given, not re-parsed
+    assert format_table([{"id": "007", "x": "1e3"}]).splitlines()[2] == "| 007 | 1e3 |"
