@@ -24,7 +24,10 @@ a write that fails (disk full, read-only folder) ends with a `UserError` saying 
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -164,6 +167,30 @@ class Job:
                 "model_kwargs": self.model_kwargs, "optimizer": self.optimizer.to_dict(), "data": self.data}
 
 
+@contextmanager
+def interruptible(run_dir: Path, experiment: str):
+    """Ctrl-C inside the block ends with `Interrupted(run_dir)`, whatever TensorFlow made of
+    the KeyboardInterrupt (raised while a function is traced, it can surface as another
+    error). The run folder's backup holds the last finished epoch."""
+    received = []
+
+    def on_sigint(signum, frame):
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_sigint) if threading.current_thread() is threading.main_thread() \
+        else None
+    try:
+        yield
+    except BaseException:
+        if received:
+            raise Interrupted(run_dir, experiment) from None
+        raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
 def set_seed(seed: int, deterministic: bool = True) -> None:
     """Seed Python, NumPy and the backend; make TensorFlow ops deterministic."""
     import keras
@@ -294,11 +321,8 @@ def run(job: Job) -> Result:
     print(f"run folder: {run_dir.path}")
 
     fit_started = time.perf_counter()
-    try:
-        with run_dir.writing():
-            fit(model, job, callbacks(job, run_dir))
-    except KeyboardInterrupt:
-        raise Interrupted(run_dir.path, job.experiment) from None
+    with interruptible(run_dir.path, job.experiment), run_dir.writing():
+        fit(model, job, callbacks(job, run_dir))
     fit_seconds = time.perf_counter() - fit_started
 
     with run_dir.writing():

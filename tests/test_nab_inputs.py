@@ -139,8 +139,10 @@ def test_bad_input_leaves_tensorflow_unimported():
         assert out.stderr.startswith("error: "), out.stderr
 
 
-def test_ctrl_c_prints_one_line_with_the_resume_command(tmp_path):
-    """SIGINT during training: exit 130, no traceback, one line naming the folder and `--resume`."""
+@pytest.mark.parametrize("lines", [0, 2], ids=["while-tracing", "after-an-epoch"])
+def test_ctrl_c_prints_one_line_with_the_resume_command(tmp_path, lines):
+    """SIGINT during training (as the first epoch is traced, or later): exit 130, no
+    traceback, one line naming the folder and `--resume`."""
     csv = write_series(tmp_path / "long.csv", n=3000, spikes=(2500,))
     run = tmp_path / "runs" / "nab_autoencoder" / "stopped"
     process = subprocess.Popen(
@@ -148,9 +150,10 @@ def test_ctrl_c_prints_one_line_with_the_resume_command(tmp_path):
          "--run-id", "stopped", "--runs-dir", str(tmp_path / "runs")],
         cwd=tmp_path, env={"PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, text=True)
+    history = run / "history.csv"
     deadline = time.time() + 300
-    while time.time() < deadline and not (run / "history.csv").exists():
-        time.sleep(0.05)
+    while time.time() < deadline and not (history.exists() and len(history.read_text().splitlines()) >= lines):
+        time.sleep(0.02)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr[-2000:]

@@ -90,10 +90,8 @@ def run(config: Config, *, resume: Path | None = None) -> runner.Result | None:
         command = [sys.executable, "-m", "experiments.tune", "--resume", str(run_dir.path)]
         distributed.launch(command, run_dir.path, config.workers, config.timeout)
         return None
-    try:
+    with runner.interruptible(run_dir.path, EXPERIMENT):
         return _search_and_finish(config, loaded, space, objective, run_dir)
-    except KeyboardInterrupt:
-        raise runner.Interrupted(run_dir.path, EXPERIMENT) from None
 
 
 def resume(run_dir: Path, epochs: int | None = None) -> runner.Result | None:
