@@ -182,8 +182,8 @@ def interruptible(run_dir: Path, experiment: str):
         else None
     try:
         yield
-    except BaseException:
-        if received:
+    except BaseException as stop:
+        if received or isinstance(stop, KeyboardInterrupt):
             raise Interrupted(run_dir, experiment) from None
         raise
     finally:
