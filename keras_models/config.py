@@ -173,6 +173,9 @@ class TrainConfig(Config):
         "and gives the same numbers", cli=False)
     runs_dir: Path = option(Path("runs"), checks.path, "root of the run folders")
     run_id: str | None = option(None, checks.optional(run_id), "name of the run folder (default: time-stamped)")
+    precision: str = option("float32", checks.one_of("float32", "mixed_bfloat16", "mixed_float16"),
+                            "float32, mixed_bfloat16 (CPUs with AVX512-BF16) or mixed_float16 (NVIDIA GPUs); "
+                            "outputs, losses and the export stay float32")
     jit_compile: bool = option(False, checks.boolean, "compile with XLA (measured slower on these CPUs)")
     tensorboard: bool = option(True, checks.boolean, "write TensorBoard logs", flag="--no-tensorboard")
 

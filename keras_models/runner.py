@@ -138,10 +138,11 @@ class Job:
     extra_callbacks: list = field(default_factory=list)
 
     def build_model(self):
-        """The uncompiled model (`prepare_model` applied)."""
-        from keras_models import registry
+        """The uncompiled model under the configuration's precision (float32 outputs;
+        `prepare_model` applied)."""
+        from keras_models import precision, registry
 
-        model = registry.get(self.model).build(**self.model_kwargs)
+        model = precision.build(lambda: registry.get(self.model).build(**self.model_kwargs), self.config.precision)
         if self.prepare_model is not None:
             self.prepare_model(model)
         return model
