@@ -127,14 +127,13 @@ def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> tuple[dict
     return values, given
 
 
-def refuse_beside_resume(given: set[str], allowed: tuple[str, ...] = ("epochs",), *, resume: Path | None = None,
-                         experiment: str | None = None) -> None:
-    """`UserError` if flags other than `allowed` were given next to `--resume` (after checking,
-    when `resume` and `experiment` are given, that the folder is an interrupted run of it)."""
-    if resume is not None and experiment is not None:
-        from keras_models.rundir import RunDir
+def refuse_beside_resume(given: set[str], resume: Path, experiment: str,
+                         allowed: tuple[str, ...] = ("epochs",)) -> None:
+    """`UserError` unless `resume` is an interrupted run of `experiment` and no flag but
+    `allowed` was given next to `--resume` (the folder is checked first)."""
+    from keras_models.rundir import RunDir
 
-        RunDir.open_for_resume(resume, experiment)
+    RunDir.open_for_resume(resume, experiment)
     extra = sorted(given - {"resume", *allowed})
     if extra:
         flags = ", ".join("--" + name.replace("_", "-") for name in extra)
@@ -147,7 +146,7 @@ def resume(family, values: dict, given: set[str]):
     """`--resume RUN_DIR` of a training command: check the folder is an interrupted run of
     `family.EXPERIMENT`, refuse other flags (but `--epochs`), and continue it with
     `family.resume`; returns what that returns."""
-    refuse_beside_resume(given, resume=values["resume"], experiment=family.EXPERIMENT)
+    refuse_beside_resume(given, values["resume"], family.EXPERIMENT)
     return family.resume(values["resume"], epochs=values["epochs"] if "epochs" in given else None)
 
 

@@ -107,10 +107,6 @@ class RunDir:
             raise UserError(f"--resume {path}: that run already finished (metrics.json exists); start a new run")
         return run
 
-    @classmethod
-    def check_new(cls, runs_root: Path, experiment: str, run_id: str | None) -> None:
-        check_new_run(runs_root, experiment, run_id)
-
     def read_config(self) -> dict:
         """The run's config.json (`UserError` if it is not a JSON object)."""
         try:

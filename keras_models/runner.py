@@ -35,7 +35,7 @@ from typing import Any, Callable
 from keras_models import fingerprint
 from keras_models.config import TrainConfig
 from keras_models.optimizers import OptimizerConfig
-from keras_models.rundir import RunDir
+from keras_models.rundir import RunDir, check_new_run
 
 
 class Interrupted(Exception):
@@ -211,7 +211,7 @@ def check_run_folder(job: Job) -> RunDir | None:
         run = RunDir.open_for_resume(job.resume, job.experiment)
         fingerprint.check_unchanged(run.read_config().get("data_files", {}), run.path)
         return run
-    RunDir.check_new(job.config.runs_dir, job.experiment, job.config.run_id)
+    check_new_run(job.config.runs_dir, job.experiment, job.config.run_id)
     return None
 
 
@@ -303,6 +303,20 @@ def merge_validation(job: Job) -> Job:
         train = Split(job.train.x.concatenate(job.val.x))
     return dataclasses.replace(job, train=train, val=None, train_eval=None, class_weight=class_weight,
                                monitor="loss")
+
+
+def run_experiment(config: TrainConfig, experiment: str, package: str, load: Callable, *,
+                   resume: Path | None = None, loaded: Any = None) -> Result:
+    """A family's `run`: check that a new run's folder name is free (before the data, which can
+    take long to load), load the data unless `loaded` is given, then run the job of
+    `<package>.experiment.make_job` (imported after the data is checked: it may import TensorFlow)."""
+    import importlib
+
+    if resume is None:
+        check_new_run(config.runs_dir, experiment, config.run_id)
+    loaded = load(config) if loaded is None else loaded
+    make_job = importlib.import_module(f"{package}.experiment").make_job
+    return run(make_job(config, loaded, resume=resume))
 
 
 def run(job: Job) -> Result:

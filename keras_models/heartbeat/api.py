@@ -18,7 +18,6 @@ from keras_models.heartbeat import data
 from keras_models.heartbeat.beatset import format_counts
 from keras_models.heartbeat.config import Config
 from keras_models.heartbeat.data import HeartbeatData
-from keras_models.rundir import RunDir
 
 EXPERIMENT = "heartbeat"
 
@@ -38,11 +37,7 @@ def load(config: Config) -> HeartbeatData:
 
 def run(config: Config, *, resume: Path | None = None, loaded: HeartbeatData | None = None) -> runner.Result:
     """Train `config.model` on its beats and evaluate it on the test split; the run folder and metrics."""
-    from keras_models.heartbeat.experiment import make_job
-
-    if resume is None and loaded is None:
-        RunDir.check_new(config.runs_dir, EXPERIMENT, config.run_id)  # a taken --run-id fails before the beats load
-    return runner.run(make_job(config, loaded or load(config), resume=resume))
+    return runner.run_experiment(config, EXPERIMENT, __package__, load, resume=resume, loaded=loaded)
 
 
 def resume(run_dir: Path, epochs: int | None = None) -> runner.Result:

@@ -23,7 +23,6 @@ from keras_models.errors import UserError
 from keras_models.images import folder as image_folder
 from keras_models.images import split
 from keras_models.images.config import FAMILY, WEIGHTS_MODEL, Config
-from keras_models.rundir import check_new_run
 
 EXPERIMENT = "image_classification"
 
@@ -72,12 +71,7 @@ def load(config: Config) -> ImageData:
 def run(config: Config, *, resume: Path | None = None, loaded: ImageData | None = None) -> runner.Result:
     """Train `config.model` on its folder's split and evaluate it on the test part; the
     run folder and metrics."""
-    if resume is None and loaded is None:  # a taken --run-id fails before the folder is decoded
-        check_new_run(config.runs_dir, EXPERIMENT, config.run_id)
-    loaded = loaded or load(config)
-    from keras_models.images.experiment import make_job  # imports TensorFlow
-
-    return runner.run(make_job(config, loaded, resume=resume))
+    return runner.run_experiment(config, EXPERIMENT, __package__, load, resume=resume, loaded=loaded)
 
 
 def resume(run_dir: Path, epochs: int | None = None) -> runner.Result:
@@ -105,11 +99,12 @@ def compare(config: Config, models: tuple[str, ...] | None = None,
     ids = comparison.run_ids(config.run_id, list(models))
     configs = {m: config.replace(model=m, model_args=model_args.get(m, {}), run_id=ids[m],
                                  weights=config.weights if m == WEIGHTS_MODEL else None) for m in models}
-    for each in configs.values():  # every name is free before the folder is decoded
-        check_new_run(each.runs_dir, EXPERIMENT, each.run_id)
-    loaded = load(config)
+    shared = {k: v for k, v in config.to_dict().items() if k not in ("model", "model_args", "weights", "run_id")}
+    return comparison.compare(configs, lambda: load(config), run, _comparison_row, experiment=EXPERIMENT,
+                              description=lambda loaded: {"data": loaded.describe(), "config": shared})
+
+
+def _comparison_row(name: str, result: runner.Result) -> dict:
     from keras_models.images.experiment import comparison_row  # imports TensorFlow
 
-    shared = {k: v for k, v in config.to_dict().items() if k not in ("model", "model_args", "weights", "run_id")}
-    return comparison.compare(configs, lambda c: run(c, loaded=loaded), comparison_row, experiment=EXPERIMENT,
-                              description={"data": loaded.describe(), "config": shared})
+    return comparison_row(name, result)

@@ -51,9 +51,7 @@ def load(config: Config) -> NabData:
 
 def run(config: Config, *, resume: Path | None = None, loaded: NabData | None = None) -> runner.Result:
     """Train `config.version` on its series, detect and score anomalies; the run folder and metrics."""
-    from keras_models.nab.experiment import make_job
-
-    return runner.run(make_job(config, loaded or load(config), resume=resume))
+    return runner.run_experiment(config, EXPERIMENT, __package__, load, resume=resume, loaded=loaded)
 
 
 def resume(run_dir: Path, epochs: int | None = None) -> runner.Result:
@@ -65,8 +63,8 @@ def compare(config: Config, versions: tuple[str, ...] = VERSIONS) -> comparison.
     """Train each version with `config`'s other settings on the same data; one table."""
     from keras_models.nab.experiment import comparison_row
 
-    loaded = load(config)
     ids = comparison.run_ids(config.run_id, list(versions))
     configs = {v: config.replace(version=v, run_id=ids[v]) for v in versions}
-    return comparison.compare(configs, lambda c: run(c, loaded=loaded), comparison_row, experiment=EXPERIMENT,
-                              description={"series": loaded.series.name, "threshold": config.threshold})
+    return comparison.compare(configs, lambda: load(config), run, comparison_row, experiment=EXPERIMENT,
+                              description=lambda loaded: {"series": loaded.series.name,
+                                                          "threshold": config.threshold})

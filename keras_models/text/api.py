@@ -48,9 +48,7 @@ def load(config: Config) -> AgNewsData:
 
 def run(config: Config, *, resume: Path | None = None, loaded: AgNewsData | None = None) -> runner.Result:
     """Train `config.variant` on its protocol's splits and evaluate it on the test split."""
-    from keras_models.text.experiment import make_job
-
-    return runner.run(make_job(config, loaded or load(config), resume=resume))
+    return runner.run_experiment(config, EXPERIMENT, __package__, load, resume=resume, loaded=loaded)
 
 
 def resume(run_dir: Path, epochs: int | None = None) -> runner.Result:
@@ -71,7 +69,6 @@ def compare(config: Config, variants: tuple[str, ...] = tuple(VARIANTS)) -> comp
 
     ids = comparison.run_ids(config.run_id, list(variants))
     configs = {v: variant_config(config, v, ids[v]) for v in variants}
-    loaded = load(config)
-    return comparison.compare(configs, lambda c: run(c, loaded=loaded), comparison_row, experiment=EXPERIMENT,
-                              description={"data": loaded.splits.describe()},
-                              tag=f"comparison-{config.protocol}", note=loaded.note)
+    return comparison.compare(configs, lambda: load(config), run, comparison_row, experiment=EXPERIMENT,
+                              description=lambda loaded: {"data": loaded.splits.describe()},
+                              tag=f"comparison-{config.protocol}", note=lambda loaded: loaded.note)

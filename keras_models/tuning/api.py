@@ -58,10 +58,6 @@ def _heartbeat_subset(loaded, n: int, seed: int):
     return dataclasses.replace(loaded, parts=subset, source=source)
 
 
-def _base_job(config: Config, loaded) -> runner.Job:
-    return config.family.make_job(config.experiment, loaded)
-
-
 def run(config: Config, *, resume: Path | None = None) -> runner.Result | None:
     """Search (or go on searching), then, in the chief or a plain run, write the trial table
     and best config and train, test and export the final model.
@@ -75,7 +71,7 @@ def run(config: Config, *, resume: Path | None = None) -> runner.Result | None:
     space, objective = config.space_dict(), config.objective_pair()
     loaded = load(config)
     if resume is None:
-        base = _base_job(config, loaded)
+        base = config.family.make_job(experiment, loaded)  # describes the data and its files
         run_dir = RunDir.create(experiment.runs_dir, EXPERIMENT, experiment.run_id,
                                 tag=f"{config.model}-{config.tuner}-s{experiment.seed}")
         with run_dir.writing():
