@@ -28,6 +28,7 @@ from pathlib import Path
 
 from keras_models import checks, cli, registry
 from keras_models.heartbeat.balance import BALANCE_METHODS
+from keras_models.heartbeat.recipe import RECIPES
 
 MODELS = tuple(registry.names("heartbeat"))
 #: the report's order of the models in the table
@@ -52,6 +53,8 @@ def build_parser() -> cli.ArgumentParser:
     parser = cli.ArgumentParser(prog="python -m benchmarks.heartbeat_table", description=__doc__.split("\n")[0])
     parser.add_argument("--runs", nargs="+", type=run_spec, default=[run_spec(r) for r in DEFAULT_RUNS],
                         metavar="MODEL:BALANCE", help="configurations to train (default: the nine of the table)")
+    parser.add_argument("--recipe", default="report", choices=list(RECIPES),
+                        help="training recipe of every run (default report: float32, the report's setting)")
     parser.add_argument("--split", default="intra", choices=["intra", "inter"], help="beat split (default intra)")
     parser.add_argument("--epochs", type=cli.positive_int, default=20, help="epochs per run (default 20)")
     parser.add_argument("--steps-per-epoch", type=cli.positive_int, default=None,
@@ -69,7 +72,8 @@ def build_parser() -> cli.ArgumentParser:
 def command(args, model: str, method: str) -> list[str]:
     """The `experiments.heartbeat` command line of one configuration."""
     argv = [sys.executable, "-m", "experiments.heartbeat", "--model", model, "--balance", method,
-            "--split", args.split, "--epochs", str(args.epochs), "--batch-size", str(args.batch_size),
+            "--recipe", args.recipe, "--split", args.split, "--epochs", str(args.epochs),
+            "--batch-size", str(args.batch_size),
             "--eval-batch-size", str(args.eval_batch_size), "--patience", str(args.patience), "--seed", str(args.seed),
             "--runs-dir", str(args.runs_dir), "--no-tensorboard"]
     if args.steps_per_epoch:

@@ -1,154 +1,94 @@
-"""Training throughput of the Keras heartbeat ports against their PyTorch originals.
+"""Training throughput of the Keras heartbeat ports against their PyTorch originals, with the roofline.
 
-    python -m benchmarks.heartbeat_throughput [--models NAME ...] [--samples 2048]
-        [--epochs 3] [--batch-size 32] [--threads 2] [--frameworks keras torch]
-        [--malloc-tuned]
+    python -m benchmarks.heartbeat_throughput [--models NAME ...] [--precisions float32 mixed_bfloat16]
+        [--epochs 6] [--batch-size 32] [--samples-2d 2048] [--samples-1d 512]
 
-Both frameworks train the same model (same weights: PyTorch's initial weights are
-copied into the Keras port) on the same random beats and labels, with Adam
-(lr 1e-3), sparse cross-entropy from logits and the same batch size, shuffling
-every epoch. Samples/s are reported per epoch; the first epoch includes Keras's
-graph tracing, so the table shows it apart from the later epochs.
+Fair by construction:
 
-SPEC §6 saw Keras slow down after the first epoch with glibc's default malloc,
-and not with ``MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=-1``. glibc reads those
-variables at start-up only: ``--malloc-tuned`` restarts this script with them set.
-On a shared machine the numbers are indicative only.
+* each (model, framework, precision) trains in its own fresh Python process, so no
+  framework warms another's caches, thread pools or allocator;
+* each framework in its own best settings on these machines: glibc's default
+  allocator (``MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=-1`` made PyTorch ~45 % slower
+  and did not help Keras, 2026-11-27) and its own default threads (one per core);
+  Keras with the runner's pipeline (`keras_models.batches`, prefetch on) and op
+  determinism, as every `experiments.*` run has; PyTorch with a plain loop;
+* same architecture, batch size, optimizer (Adam 1e-3), loss, random beats and
+  precision (``mixed_bfloat16``: Keras' mixed policy, PyTorch's CPU autocast);
+* the first epoch is warm-up (Keras traces its graph there); the table gives the
+  median and min-max samples/s of the `epochs - 1` others.
+
+GFLOP/s = training FLOPs per sample (forward + backward, counted on the PyTorch
+reference by `torch.utils.flop_counter`) x samples/s; "% of peak" divides it by the
+machine's matmul peak in the same precision (`benchmarks.peak_flops`, the better of
+TensorFlow and PyTorch). Needs the `torch` extra. Run it on an idle machine.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-import time
+import argparse
+import json
 
-from keras_models import cli
+from benchmarks import peak_flops, timing
+from keras_models import checks, cli
 
 MODELS = ("cnn2d_resnet", "transformer2d_resnet", "attention_gru")
 FRAMEWORKS = ("keras", "torch")
-MALLOC_TUNING = {"MALLOC_ARENA_MAX": "2", "MALLOC_TRIM_THRESHOLD_": "-1"}
+PRECISIONS = ("float32", "mixed_bfloat16")
+PEAK_DTYPE = {"float32": "float32", "mixed_bfloat16": "bfloat16"}
 
 
 def build_parser() -> cli.ArgumentParser:
     parser = cli.ArgumentParser(prog="python -m benchmarks.heartbeat_throughput",
                                 description=__doc__.split("\n")[0])
-    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS), help="models to time (default: all)")
-    parser.add_argument("--samples", type=cli.positive_int, default=2048, help="random training samples (default 2048)")
-    parser.add_argument("--epochs", type=cli.positive_int, default=3, help="epochs per framework (default 3)")
-    parser.add_argument("--batch-size", type=cli.positive_int, default=32, help="batch size (default 32)")
-    parser.add_argument("--threads", type=cli.positive_int, default=None,
-                        help="threads for both frameworks (TF intra- and inter-op, torch intra-op; default: their own). "
-                             "On a busy machine use 1: PyTorch's OpenMP threads stall when a core is taken")
-    parser.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=list(FRAMEWORKS),
-                        help="frameworks to time (default: both)")
-    parser.add_argument("--malloc-tuned", action="store_true",
-                        help="restart with " + " ".join(f"{k}={v}" for k, v in MALLOC_TUNING.items()))
+    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS), help="models (default: all)")
+    parser.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=list(FRAMEWORKS))
+    parser.add_argument("--precisions", nargs="+", choices=PRECISIONS, default=list(PRECISIONS))
+    parser.add_argument("--epochs", type=cli.argtype(checks.integer(2)), default=6,
+                        help="epochs per setting, the first one warm-up (default 6: 5 timed)")
+    parser.add_argument("--batch-size", type=cli.positive_int, default=32, help="batch size (default 32, the report's)")
+    parser.add_argument("--samples-2d", type=cli.positive_int, default=2048,
+                        help="random beats per epoch for the 2D models (default 2048)")
+    parser.add_argument("--samples-1d", type=cli.positive_int, default=512,
+                        help="random beats per epoch for attention_gru (default 512: it is ~10x slower)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     return parser
-
-
-def keras_epochs(model, x, y, epochs: int, batch_size: int) -> list[float]:
-    """Train a Keras model; seconds per epoch."""
-    import keras
-
-    class EpochTimer(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.seconds = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self._start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.seconds.append(time.perf_counter() - self._start)
-
-    model.compile(optimizer=keras.optimizers.Adam(1e-3),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    timer = EpochTimer()
-    model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=0, callbacks=[timer])
-    return timer.seconds
-
-
-def torch_epochs(model, x, y, epochs: int, batch_size: int) -> list[float]:
-    """Train a PyTorch model with the same loop as `keras.Model.fit`; seconds per epoch."""
-    import torch
-
-    x, y = torch.from_numpy(x), torch.from_numpy(y).long()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    model.train()
-    seconds = []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        order = torch.randperm(len(x))
-        for i in range(0, len(x), batch_size):
-            batch = order[i:i + batch_size]
-            optimizer.zero_grad()
-            loss_fn(model(x[batch]), y[batch]).backward()
-            optimizer.step()
-        seconds.append(time.perf_counter() - start)
-    return seconds
-
-
-def format_table(rows: list[dict], frameworks: list[str]) -> str:
-    """Markdown table: per framework, first-epoch and mean later-epoch samples/s, and every epoch."""
-    header = ["model", "params"]
-    for fw in frameworks:
-        header += [f"{fw} epoch 1", f"{fw} later", f"{fw} per epoch"]
-    if len(frameworks) == 2:
-        header.append("keras/torch later")
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for row in rows:
-        cells = [row["model"], f"{row['params']:,}"]
-        later = {}
-        for fw in frameworks:
-            rates = row[fw]
-            later[fw] = sum(rates[1:]) / len(rates[1:]) if len(rates) > 1 else float("nan")
-            cells += [f"{rates[0]:.0f}", f"{later[fw]:.0f}", " / ".join(f"{r:.0f}" for r in rates)]
-        if len(frameworks) == 2:
-            cells.append(f"{later['keras'] / later['torch']:.2f}")
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    if args.malloc_tuned and any(os.environ.get(k) != v for k, v in MALLOC_TUNING.items()):
-        os.execve(sys.executable, [sys.executable, "-m", "benchmarks.heartbeat_throughput", *(argv or sys.argv[1:])],
-                  {**os.environ, **MALLOC_TUNING})
-
-    import numpy as np
-    import tensorflow as tf
-    import torch
-
-    from keras_models.models import heartbeat
-    from keras_models.torch_refs import heartbeat as reference
-
-    if args.threads:
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
-        torch.set_num_threads(args.threads)
-    malloc = " ".join(f"{k}={os.environ[k]}" for k in MALLOC_TUNING if k in os.environ) or "glibc defaults"
-    print(f"{args.samples} samples, {args.epochs} epochs, batch {args.batch_size}, "
-          f"threads {args.threads or 'default'} (torch {torch.get_num_threads()}), malloc: {malloc}")
-
-    rng = np.random.default_rng(0)
+    if args.child:
+        setting = json.loads(args.child)
+        if setting.get("flops_of"):
+            print(json.dumps({"flops": timing.train_flops_per_sample(setting["flops_of"])}))
+        else:
+            print(json.dumps(timing.measure(setting)))
+        return
+    peaks = peak_flops.peak()
+    best = {dtype: max(p[dtype] for p in peaks.values()) for dtype in peak_flops.DTYPES}
+    print("matmul peak GFLOP/s: " + json.dumps({fw: {k: round(v) for k, v in p.items()} for fw, p in peaks.items()}))
+    module = "benchmarks.heartbeat_throughput"
     rows = []
-    for name in args.models:
-        torch.manual_seed(0)
-        original = reference.MODELS[name]()
-        port = getattr(heartbeat, name)()
-        reference.copy_to_keras(original, port)
-        x = rng.random((args.samples, *port.input_shape[1:]), dtype=np.float32)
-        y = rng.integers(0, 5, args.samples).astype(np.int32)
-        row = {"model": name, "params": reference.trainable_count(original)}
-        for fw in args.frameworks:
-            train = keras_epochs if fw == "keras" else torch_epochs
-            seconds = train(port if fw == "keras" else original, x, y, args.epochs, args.batch_size)
-            row[fw] = [args.samples / s for s in seconds]
-            print(f"{name:22s} {fw:6s} samples/s per epoch: " + " / ".join(f"{r:.0f}" for r in row[fw]), flush=True)
-        rows.append(row)
-    print()
-    print(format_table(rows, args.frameworks))
+    for model in args.models:
+        flops = timing.run_child(module, {"flops_of": model})["flops"]
+        samples = args.samples_1d if model == "attention_gru" else args.samples_2d
+        for precision in args.precisions:
+            rates = {}
+            for framework in args.frameworks:
+                setting = {"model": model, "framework": framework, "precision": precision,
+                           "batch_size": args.batch_size, "samples": samples, "epochs": args.epochs}
+                result = timing.run_child(module, setting)
+                stats = timing.summary(result["samples_per_s"])
+                rates[framework] = stats["samples/s"]
+                gflops = flops * stats["samples/s"] / 1e9
+                rows.append({"model": model, "precision": precision, "framework": framework, **stats,
+                             "train MFLOP/sample": round(flops / 1e6, 1), "GFLOP/s": round(gflops, 1),
+                             "% of peak": round(100 * gflops / best[PEAK_DTYPE[precision]], 1)})
+                print(json.dumps(rows[-1]), flush=True)
+            if len(rates) == 2:
+                rows[-1]["keras/torch"] = round(rates["keras"] / rates["torch"], 2)
+    print(f"\npeak (best matmul): float32 {best['float32']:.0f} GFLOP/s, bfloat16 {best['bfloat16']:.0f} GFLOP/s; "
+          f"batch {args.batch_size}, {args.epochs - 1} timed epochs after 1 warm-up\n")
+    cli.print_table([{**r, "keras/torch": r.get("keras/torch", "")} for r in rows])
 
 
 if __name__ == "__main__":

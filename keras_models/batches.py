@@ -38,12 +38,14 @@ def _permutation(n: int, seed: int, number):
 
 
 def training_batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int,
-                     steps_per_epoch: int | None = None) -> tuple[tf.data.Dataset, EpochClock]:
+                     steps_per_epoch: int | None = None, prefetch: bool = True) -> tuple[tf.data.Dataset, EpochClock]:
     """The shuffled training batches of (x, y) and the clock callback to pass to `fit`.
 
     Args:
         x: inputs, shape (n, ...); y: targets, shape (n, ...).
         steps_per_epoch: batches per epoch (None: one pass, the last batch possibly short).
+        prefetch: gather the next batches on a background thread while a step trains
+            (`tf.data` prefetch, AUTOTUNE); False gathers each batch when it is asked for.
 
     Returns:
         (dataset of (x_batch, y_batch), `EpochClock`): pass both to `model.fit`, the
@@ -69,7 +71,7 @@ def training_batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int,
             return stream.skip(start - first_pass * n).take(per_epoch).batch(batch_size)
 
     dataset = (tf.data.Dataset.from_tensors(0).flat_map(epoch_indices)
-               .map(lambda index: (tf.gather(xs, index), tf.gather(ys, index)), num_parallel_calls=tf.data.AUTOTUNE)
-               .apply(tf.data.experimental.assert_cardinality(steps))
-               .prefetch(tf.data.AUTOTUNE))
-    return dataset, clock
+               .map(lambda index: (tf.gather(xs, index), tf.gather(ys, index)),
+                    num_parallel_calls=tf.data.AUTOTUNE if prefetch else None)
+               .apply(tf.data.experimental.assert_cardinality(steps)))
+    return (dataset.prefetch(tf.data.AUTOTUNE) if prefetch else dataset), clock

@@ -176,7 +176,11 @@ class TrainConfig(Config):
     precision: str = option("float32", checks.one_of("float32", "mixed_bfloat16", "mixed_float16"),
                             "float32, mixed_bfloat16 (CPUs with AVX512-BF16) or mixed_float16 (NVIDIA GPUs); "
                             "outputs, losses and the export stay float32")
-    jit_compile: bool = option(False, checks.boolean, "compile with XLA (measured slower on these CPUs)")
+    jit_compile: bool = option(False, checks.boolean, "compile the train step with XLA")
+    threads: int | None = option(None, checks.optional(checks.positive_int),
+                                 "TensorFlow's intra- and inter-op threads (default: TensorFlow's, one per core)")
+    prefetch: bool = option(True, checks.boolean, "gather the next training batches while a step runs",
+                            flag="--no-prefetch")
     tensorboard: bool = option(True, checks.boolean, "write TensorBoard logs", flag="--no-tensorboard")
 
     @property

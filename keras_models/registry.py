@@ -46,7 +46,8 @@ class ModelSpec:
         note: what the parameter audit should say about a difference.
         documented: other documented numbers (e.g. {"test_accuracy": 0.9183}).
         view: heartbeat models: the input view they read ("1d" or "2d").
-        recipe: image models: the default training recipe (`keras_models.images.recipe.RECIPES`).
+        recipe: image and heartbeat models: the default training recipe (`keras_models.images.recipe.RECIPES`,
+            `keras_models.heartbeat.recipe.RECIPES`).
         tunable: the architecture part of the model's search space ({builder argument: spec},
             specs from `keras_models.tuning.search_space`).
         input_shape: shape of one input with the default hyper-parameters (no batch axis).

@@ -34,6 +34,7 @@ from typing import Any, Callable
 
 from keras_models import fingerprint
 from keras_models.config import TrainConfig
+from keras_models.errors import UserError
 from keras_models.optimizers import OptimizerConfig
 from keras_models.rundir import RunDir, check_new_run
 
@@ -193,13 +194,36 @@ def interruptible(run_dir: Path, experiment: str):
 
 
 def set_seed(seed: int, deterministic: bool = True) -> None:
-    """Seed Python, NumPy and the backend; make TensorFlow ops deterministic."""
+    """Seed Python, NumPy and the backend; make TensorFlow ops deterministic (measured
+    free of cost on CPU: `benchmarks.speed_levers`)."""
     import keras
     import tensorflow as tf
 
     keras.utils.set_random_seed(seed)
     if deterministic:
         tf.config.experimental.enable_op_determinism()
+
+
+def set_threads(threads: int | None) -> None:
+    """TensorFlow's intra- and inter-op thread pools of `threads` threads (None: leave them).
+
+    TensorFlow sizes its pools once, when it first runs an op: a process that already
+    ran with other sizes cannot change them (`UserError`: start a new process).
+    """
+    if threads is None:
+        return
+    import tensorflow as tf
+
+    threading_ = tf.config.threading
+    if (threading_.get_intra_op_parallelism_threads(), threading_.get_inter_op_parallelism_threads()) == \
+            (threads, threads):
+        return
+    try:
+        threading_.set_intra_op_parallelism_threads(threads)
+        threading_.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        raise UserError(f"--threads {threads}: TensorFlow already runs with other thread pools in this process; "
+                        "give --threads to a new process (or leave it out)") from None
 
 
 def check_run_folder(job: Job) -> RunDir | None:
@@ -273,7 +297,8 @@ def fit(model, job: Job, callbacks: list, verbose: int = 1, **fit_kwargs):
     if job.train.is_arrays:
         from keras_models.batches import training_batches
 
-        train, clock = training_batches(job.train.x, job.train.y, opts.batch_size, opts.seed, opts.steps_per_epoch)
+        train, clock = training_batches(job.train.x, job.train.y, opts.batch_size, opts.seed, opts.steps_per_epoch,
+                                        prefetch=opts.prefetch)
         data, callbacks = {"x": train, "shuffle": False}, [clock, *callbacks]
     else:
         data = job.train.fit_kwargs(opts.batch_size)
@@ -314,6 +339,7 @@ def run_experiment(config: TrainConfig, experiment: str, package: str, load: Cal
 
     if resume is None:
         check_new_run(config.runs_dir, experiment, config.run_id)
+    set_threads(config.threads)  # before the data: loading may start TensorFlow
     loaded = load(config) if loaded is None else loaded
     make_job = importlib.import_module(f"{package}.experiment").make_job
     return run(make_job(config, loaded, resume=resume))
@@ -328,6 +354,7 @@ def run(job: Job) -> Result:
 
     started = time.perf_counter()
     opts = job.config
+    set_threads(opts.threads)
     set_seed(opts.seed)
     model = job.build_model()  # before the run folder: a model that cannot be built leaves none behind
     model.compile(**job.compile_kwargs(), jit_compile=opts.jit_compile)

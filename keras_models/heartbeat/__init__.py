@@ -7,6 +7,7 @@ Python API (no TensorFlow until training starts)::
 
 Modules:
     config:   the typed `Config`.
+    recipe:   training recipes (`report`: the report's float32 setting; `cpu`, `cpu-gru`: the fast ones).
     api:      `run`, `resume`, `load`.
     data:     where the beats come from (file pair or MIT-BIH records) -> `HeartbeatData`.
     beatset:  `BeatSet` (beats, AAMI labels, record ids) and the AAMI class table.
@@ -22,5 +23,6 @@ Importing any of them loads no TensorFlow: Keras loads when the runner builds th
 
 from keras_models.heartbeat.api import EXPERIMENT, load, resume, run
 from keras_models.heartbeat.config import Config
+from keras_models.heartbeat.recipe import RECIPES, Recipe
 
-__all__ = ["EXPERIMENT", "Config", "load", "resume", "run"]
+__all__ = ["EXPERIMENT", "RECIPES", "Config", "Recipe", "load", "resume", "run"]

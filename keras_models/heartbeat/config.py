@@ -10,7 +10,10 @@ from keras_models.config import TrainConfig, batch_size_option, epochs_option, o
 from keras_models.errors import UserError
 from keras_models.heartbeat.balance import BALANCE_METHODS
 from keras_models.heartbeat.beats import DEFAULT_VARIANT, VARIANTS
+from keras_models.heartbeat.recipe import FIELDS as RECIPE_FIELDS
+from keras_models.heartbeat.recipe import LR_SCALINGS, RECIPES, SCHEDULES, Recipe
 from keras_models.heartbeat.splits import SPLITS
+from keras_models.precision import PRECISIONS
 
 FAMILY = "heartbeat"
 DEFAULT_MODEL = "cnn2d_resnet"
@@ -33,6 +36,10 @@ class Config(TrainConfig):
     registered view) and outputs logits (batch, 5). They come from the raw MIT-BIH
     records (`mitdb`, else $KERAS_MODELS_DATA/mitdb, else the cache, else PhysioNet)
     or from a Kaggle CSV / course parquet pair (`train_file` and `test_file`).
+
+    The training recipe is `recipe` (default: the model's, `ModelSpec.recipe`; see
+    `keras_models.heartbeat.recipe`) with every recipe field that is not None
+    overriding it; `resolved()` fills them all in.
     """
 
     model: str = option(DEFAULT_MODEL, heartbeat_model,  # help names no list: the registry loads on first use
@@ -50,9 +57,24 @@ class Config(TrainConfig):
                                     "Kaggle mitbih_test.csv or heart_big_test.parq (with --train-file)")
     val_fraction: float = option(0.1, checks.open_fraction, "validation share")
     test_fraction: float = option(0.2, checks.open_fraction, "test share of the intra-patient split of the records")
-    learning_rate: float = option(1e-3, checks.positive_number, "Adam learning rate")
-    epochs: int = epochs_option(20)
-    batch_size: int = batch_size_option(32)
+    recipe: str | None = option(None, checks.optional(checks.one_of(*RECIPES)),
+                                f"training recipe: {' or '.join(RECIPES)} (default: the model's; report: the "
+                                "report's float32 setting)")
+    epochs: int | None = epochs_option(None)
+    batch_size: int | None = batch_size_option(None)
+    precision: str | None = option(None, checks.optional(checks.one_of(*PRECISIONS)),
+                                   f"{', '.join(PRECISIONS)} (default: the recipe's); outputs, losses and the export "
+                                   "stay float32")
+    learning_rate: float | None = option(None, checks.optional(checks.positive_number),
+                                         "Adam learning rate at batch 32, scaled by --lr-scaling (default: the "
+                                         "recipe's)")
+    lr_scaling: str | None = option(None, checks.optional(checks.one_of(*LR_SCALINGS)),
+                                    f"learning rate x batch/32 (linear), x sqrt(batch/32) or fixed "
+                                    "(default: the recipe's)")
+    schedule: str | None = option(None, checks.optional(checks.one_of(*SCHEDULES)),
+                                  f"learning-rate schedule: {', '.join(SCHEDULES)} (default: the recipe's)")
+    warmup_epochs: int | None = option(None, checks.optional(checks.non_negative_int),
+                                       "linear warm-up epochs of the cosine schedule (default: the recipe's)")
     patience: int = patience_option(3)
 
     def validate(self) -> None:
@@ -65,6 +87,18 @@ class Config(TrainConfig):
         if self.train_file is None and self.split == "intra" and self.val_fraction + self.test_fraction >= 1:
             raise UserError(f"--val-fraction {self.val_fraction:g} + --test-fraction {self.test_fraction:g} leave "
                             "no training beats; make their sum less than 1")
+
+    def effective_recipe(self) -> Recipe:
+        """The recipe this configuration trains with: `recipe` (default: the model's) with
+        the fields this configuration sets (not None) applied."""
+        base = RECIPES[self.recipe or registry.get(self.model, FAMILY).recipe or "report"]
+        return base.replace(**{name: getattr(self, name) for name in RECIPE_FIELDS if getattr(self, name) is not None})
+
+    def resolved(self) -> Config:
+        """This configuration with every recipe field filled in from `effective_recipe()`:
+        what a run records and `--resume` reloads."""
+        recipe = self.effective_recipe()
+        return self.replace(recipe=recipe.name, **{name: getattr(recipe, name) for name in RECIPE_FIELDS})
 
     @property
     def view(self) -> str:

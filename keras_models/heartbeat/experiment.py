@@ -17,6 +17,7 @@ from keras_models.heartbeat.api import EXPERIMENT
 from keras_models.heartbeat.beatset import CLASS_NAMES, BeatSet, class_counts
 from keras_models.heartbeat.config import Config
 from keras_models.heartbeat.data import HeartbeatData
+from keras_models.heartbeat.recipe import scaled_learning_rate
 from keras_models.optimizers import OptimizerConfig
 
 
@@ -53,12 +54,21 @@ def loss_and_metrics() -> dict:
     return {"loss": keras.losses.SparseCategoricalCrossentropy(from_logits=True), "metrics": ["accuracy"]}
 
 
+def optimizer_config(config: Config) -> OptimizerConfig:
+    """Adam with the resolved configuration's learning rate scaled to its batch size, and its schedule."""
+    rate = scaled_learning_rate(config.learning_rate, config.batch_size, config.lr_scaling)
+    return OptimizerConfig(optimizer="adam", learning_rate=rate, schedule=config.schedule,
+                           warmup_epochs=config.warmup_epochs)
+
+
 def make_job(config: Config, loaded: HeartbeatData, resume: Path | None = None) -> runner.Job:
-    """The runner job training `config.model` on the loaded beats, balanced by `config.balance`.
+    """The runner job training `config.model` with its resolved recipe on the loaded beats,
+    balanced by `config.balance`.
 
     `job.train_eval` holds the training beats before balancing and `job.rebalance`
     balances them again (`heartbeat.balance.balance(x, y, method, seed)`), for the tuner.
     """
+    config = config.resolved()
     view = config.view
     data, class_weight, described = prepare_splits(loaded.parts, config.balance, view, config.seed)
     return runner.Job(
@@ -66,7 +76,7 @@ def make_job(config: Config, loaded: HeartbeatData, resume: Path | None = None) 
         model=config.model,
         config=config,
         loss=loss_and_metrics,
-        optimizer=OptimizerConfig(optimizer="adam", learning_rate=config.learning_rate),
+        optimizer=optimizer_config(config),
         evaluate=ClassifierEvaluation(data["test"].x, data["test"].y, list(CLASS_NAMES),
                                       batch_size=config.eval_batch),
         class_weight=class_weight,

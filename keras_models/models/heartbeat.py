@@ -77,7 +77,7 @@ def _check_heads(kwargs: dict, width: str) -> None:
                         "change one of them")
 
 
-@register_model("heartbeat", view="2d", documented_params=1_084_421,
+@register_model("heartbeat", recipe="cpu", view="2d", documented_params=1_084_421,
                 source="report 000, CNN2DResNet; SPEC §1 (checked with torch)", note=_BN_NOTE,
                 input_shape=(16, 12, 1), tunable=_CNN_SPACE)
 def cnn2d_resnet(input_shape: tuple = (16, 12, 1), num_classes: int = 5, hidden: int = 128,
@@ -94,7 +94,7 @@ def cnn2d_resnet(input_shape: tuple = (16, 12, 1), num_classes: int = 5, hidden:
     return _cnn_resnet("cnn2d_resnet", input_shape, num_classes, hidden, num_blocks)
 
 
-@register_model("heartbeat", view="1d", source="SPEC §1, 1D baseline",
+@register_model("heartbeat", recipe="cpu", view="1d", source="SPEC §1, 1D baseline",
                 note="no documented count: cnn2d_resnet with 1D convolutions", input_shape=(192, 1),
                 tunable=_CNN_SPACE)
 def cnn1d_resnet(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: int = 128,
@@ -110,7 +110,7 @@ def cnn1d_resnet(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: in
     return _cnn_resnet("cnn1d_resnet", input_shape, num_classes, hidden, num_blocks)
 
 
-@register_model("heartbeat", view="2d", source="report 000, Transformer2DResNet",
+@register_model("heartbeat", recipe="cpu", view="2d", source="report 000, Transformer2DResNet",
                 note="no documented count; equals the PyTorch reference's (397,189 with 1 block, 8 heads, "
                      "linear head; +512 BatchNorm statistics)",
                 input_shape=(16, 12, 1), check=lambda kw: _check_heads(kw, "hidden"),
@@ -169,7 +169,7 @@ def _stacked_gru(x, hidden: int, num_layers: int, dropout: float, use_cudnn):
     return x
 
 
-@register_model("heartbeat", view="1d", documented_params=513_797,
+@register_model("heartbeat", recipe="cpu-gru", view="1d", documented_params=513_797,
                 source="report 000, AttentionGRU; SPEC §1 (checked with torch)",
                 note="GRU 446,592 + MHA 66,048 + 2 LayerNorms 512 + head 645", input_shape=(192, 1),
                 check=lambda kw: _check_heads(kw, "hidden"),
@@ -203,7 +203,7 @@ def attention_gru(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: i
     return keras.Model(inputs, outputs, name="attention_gru")
 
 
-@register_model("heartbeat", view="1d", source="SPEC §1, 1D baseline",
+@register_model("heartbeat", recipe="cpu-gru", view="1d", source="SPEC §1, 1D baseline",
                 note="no documented count: attention_gru without norms or attention", input_shape=(192, 1),
                 tunable={"hidden": choice(32, 64, 128), "num_layers": int_range(1, 5), "dropout": _DROPOUT})
 def gru1d(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: int = 128, num_layers: int = 5,

@@ -110,6 +110,7 @@ def _search_and_finish(config: Config, loaded, space: dict, objective: tuple[str
 
     experiment = config.experiment
     resumed = (run_dir.path / "tuner" / search.PROJECT / "oracle.json").exists()
+    runner.set_threads(experiment.threads)
     runner.set_seed(experiment.seed)
     model = TunableModel(lambda c: config.family.make_job(c, loaded), experiment, space, objective)
     tuner = search.make_tuner(config.tuner, model, objective=objective, trials=config.trials,
