@@ -16,7 +16,7 @@ from keras_models.rundir import RunDir
 FAMILIES = {
     "nab_autoencoder": (nab, lambda p: nab.Config(version="v1", seed=7, window=20, split=(0.6, 0.2, 0.2),
                                                   threshold="mean-std:3", runs_dir=p / "runs")),
-    "heartbeat": (heartbeat, lambda p: heartbeat.Config(model="attention_gru", balance="smote", seed=7,
+    "heartbeat": (heartbeat, lambda p: heartbeat.Config(model="attention_gru", balance="smote", seed=7, epochs=3,
                                                         steps_per_epoch=5, mitdb=p / "mitdb", runs_dir=p / "runs")),
     "ag_news_transformer": (ag_news, lambda p: ag_news.Config(variant="best", protocol="small", seed=7, ngrams=2,
                                                               patience=3, runs_dir=p / "runs")),
