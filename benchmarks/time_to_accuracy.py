@@ -78,13 +78,14 @@ def target_stop(job, target_accuracy: float, target_f1: float, started: float, b
 
 def main(argv: list[str] | None = None) -> None:
     values, _ = cli.parse(build_parser(), argv)
-    config = cli.config_from_flags(heartbeat.Config, values).resolved()
-    loaded = heartbeat.load(config)
+    given = cli.config_from_flags(heartbeat.Config, values)
+    loaded = heartbeat.load(given)
 
     from keras_models import runner
     from keras_models.heartbeat.experiment import make_job
 
-    job = make_job(config, loaded)
+    job = make_job(given, loaded)
+    config = job.config  # the recipe resolved
     budget = values["time_budget"] * 60 if values["time_budget"] else None
     stop = target_stop(job, values["target_accuracy"], values["target_f1"], time.perf_counter(), budget)
     timer = timing.epoch_timer()
