@@ -8,7 +8,7 @@ from __future__ import annotations
 
 
 from keras_models import cli, registry
-from keras_models.rundir import RunDir, check_new_run
+from keras_models.rundir import check_new_run
 
 EXPERIMENT = "param_audit"
 GRAPH_MODEL = "part1_autoencoder"
@@ -32,12 +32,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from keras_models import audit, graph
 
-    rows = [row.as_dict() for row in audit.audit(names)]
-    table = audit.format_table(rows)
-    print(table)
-    run = RunDir.create(args.runs_dir, EXPERIMENT, args.run_id, resumable=False)
-    (run.path / "audit.md").write_text(table + "\n")
-    run.write_json("audit.json", {"rows": rows})
+    run = audit.write_run(names, args.runs_dir, args.run_id, EXPERIMENT)
     if not args.no_graph and GRAPH_MODEL in names:
         print(graph.draw(registry.build(GRAPH_MODEL), run.plot(f"{GRAPH_MODEL}_graph")))
     print(f"wrote {run.path}")

@@ -54,6 +54,21 @@ def audit(names: list[str] | None = None) -> list[AuditRow]:
     return rows
 
 
+def write_run(names: list[str] | None, runs_root, run_id: str | None, experiment: str = "param_audit"):
+    """Audit `names` (default: every registered model), print the table and write it to a new
+    run folder ``<runs_root>/<experiment>/<run_id>/`` (audit.md, audit.json); returns the `RunDir`."""
+    from keras_models.rundir import RunDir
+
+    rows = [row.as_dict() for row in audit(names)]
+    table = format_table(rows)
+    print(table)
+    run = RunDir.create(runs_root, experiment, run_id, resumable=False)
+    with run.writing():
+        (run.path / "audit.md").write_text(table + "\n")
+        run.write_json("audit.json", {"rows": rows})
+    return run
+
+
 def format_table(rows: list[dict], columns: list[str] | None = None) -> str:
     """A GitHub Markdown table of `rows` (dicts), one row per dict, rendered by pandas'
     `DataFrame.to_markdown` (tabulate). Cells are formatted here first: None -> "-",

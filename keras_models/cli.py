@@ -96,7 +96,7 @@ def add_config_flags(parser: argparse.ArgumentParser, config_cls, *, title: str 
             action = "store_false" if flag.startswith("--no-") else "store_true"
             group.add_argument(flag, dest=f.name, action=action, default=default, help=help_text)
             continue
-        shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
+        shown = (",".join(map(str, default)) or None) if isinstance(default, tuple) else default
         group.add_argument(flag, dest=f.name, type=argtype(f.metadata["check"], f.name), default=default,
                            metavar=f.metadata.get("metavar") or f.name.upper(),
                            help=f"{help_text} (default {shown})" if shown is not None else help_text)

@@ -359,40 +359,41 @@ def run(job: Job) -> Result:
     model = job.build_model()  # before the run folder: a model that cannot be built leaves none behind
     model.compile(**job.compile_kwargs(), jit_compile=opts.jit_compile)
     run_dir = reopened or create_run(job)
-    model.summary()
-    print(f"run folder: {run_dir.path}")
+    with interruptible(run_dir.path, job.experiment):  # Ctrl-C anywhere from here keeps the folder
+        model.summary()
+        print(f"run folder: {run_dir.path}")
 
-    fit_started = time.perf_counter()
-    with interruptible(run_dir.path, job.experiment), run_dir.writing():
-        fit(model, job, callbacks(job, run_dir))
-    fit_seconds = time.perf_counter() - fit_started
+        fit_started = time.perf_counter()
+        with run_dir.writing():
+            fit(model, job, callbacks(job, run_dir))
+        fit_seconds = time.perf_counter() - fit_started
 
-    with run_dir.writing():
-        history = finish_history(run_dir)
-        for metric in plots.history_metrics(history):
-            plots.plot_history(history, metric, run_dir.plot(metric), title=f"{job.model}: {metric} per epoch")
-        trainable, non_trainable = count_params(model)
-        metrics: dict = {
-            "experiment": job.experiment,
-            "run_id": run_dir.name,
-            "model": job.model,
-            "params": {"trainable": trainable, "non_trainable": non_trainable},
-            "epochs_run": int(len(history)),
-            "resumed": reopened is not None and job.resume is not None,
-            "fit_seconds_this_session": round(fit_seconds, 2),
-            **evaluate_splits(model, job),
-        }
-        if job.evaluate is not None:
-            metrics.update(job.evaluate(model, run_dir))
-        metrics.update(job.extra_metrics)
-        sample = job.test.first_inputs()
-        metrics["export"] = {
-            "keras_max_abs_diff": export.save_and_verify(model, run_dir.model_path, sample),
-            "saved_model_max_abs_diff": export.export_and_verify(model, run_dir.saved_model_path, sample),
-        }
-        metrics["wall_seconds_this_session"] = round(time.perf_counter() - started, 2)
-        run_dir.write_json("metrics.json", metrics)
-        run_dir.remove_backup()
+        with run_dir.writing():
+            history = finish_history(run_dir)
+            for metric in plots.history_metrics(history):
+                plots.plot_history(history, metric, run_dir.plot(metric), title=f"{job.model}: {metric} per epoch")
+            trainable, non_trainable = count_params(model)
+            metrics: dict = {
+                "experiment": job.experiment,
+                "run_id": run_dir.name,
+                "model": job.model,
+                "params": {"trainable": trainable, "non_trainable": non_trainable},
+                "epochs_run": int(len(history)),
+                "resumed": reopened is not None and job.resume is not None,
+                "fit_seconds_this_session": round(fit_seconds, 2),
+                **evaluate_splits(model, job),
+            }
+            if job.evaluate is not None:
+                metrics.update(job.evaluate(model, run_dir))
+            metrics.update(job.extra_metrics)
+            sample = job.test.first_inputs()
+            metrics["export"] = {
+                "keras_max_abs_diff": export.save_and_verify(model, run_dir.model_path, sample),
+                "saved_model_max_abs_diff": export.export_and_verify(model, run_dir.saved_model_path, sample),
+            }
+            metrics["wall_seconds_this_session"] = round(time.perf_counter() - started, 2)
+            run_dir.write_json("metrics.json", metrics)
+            run_dir.remove_backup()
     print(f"wrote {run_dir.path} (metrics.json, history.csv, plots/, model.keras, saved_model/)")
     return Result(run_dir.path, metrics)
 

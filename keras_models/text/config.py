@@ -74,6 +74,10 @@ class Config(TrainConfig):
             return 0
         return DEFAULT_PATIENCE if self.patience is None else self.patience
 
+    def resolved(self) -> "Config":
+        """This configuration with its effective patience filled in: what a run records."""
+        return self.replace(patience=self.effective_patience())
+
     def effective_learning_rate(self) -> float:
         """Adam's learning rate: `learning_rate`, else the variant's."""
         return self.learning_rate if self.learning_rate is not None else self.spec.learning_rate

@@ -75,7 +75,7 @@ def make_job(config: Config, loaded: AgNewsData, resume: Path | None = None) -> 
     return runner.Job(
         experiment=EXPERIMENT,
         model=variant.model,
-        config=config.replace(patience=config.effective_patience()),
+        config=config.resolved(),
         loss=loss,
         optimizer=OptimizerConfig(optimizer="adam", learning_rate=config.effective_learning_rate()),
         model_kwargs=config.model_kwargs(),

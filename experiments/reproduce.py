@@ -1,0 +1,41 @@
+"""Reproduce the two founding reports: every documented number and claim beside ours.
+
+    python -m experiments.reproduce --budget smoke          # ~15-20 min on 2 cores: the pipeline, end to end
+    python -m experiments.reproduce --budget cpu            # ~3 h: reduced but honest budgets
+    python -m experiments.reproduce --budget full           # the reports' own protocols (a GPU)
+    python -m experiments.reproduce --only nab,heartbeat    # parts (or run keys such as nab-v3)
+    python -m experiments.reproduce --from-runs runs        # the report from finished runs, training nothing
+
+Prints the plan (every run, its protocol, its estimated time), trains what is not
+finished (reusing finished run folders of the same configuration and resuming
+interrupted ones, so it can be stopped and rerun until done), then writes
+reports/<budget>-<time>/REPORT.md. The same from Python:
+``reports.reproduce(reports.Config(budget="smoke"))`` (`keras_models.reports`).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from keras_models import cli, reports
+
+
+def build_parser() -> cli.ArgumentParser:
+    parser = cli.ArgumentParser(prog="python -m experiments.reproduce", description=__doc__.split("\n")[0])
+    cli.add_config_flags(parser, reports.Config)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    values, _ = cli.parse(build_parser(), argv)
+    command = "python -m experiments.reproduce " + " ".join(sys.argv[1:] if argv is None else argv)
+    try:
+        reports.reproduce(cli.config_from_flags(reports.Config, values), command=command.strip())
+    except KeyboardInterrupt:
+        print("interrupted: finished runs are kept and an interrupted one resumes; run the same command again "
+              "to continue", file=sys.stderr)
+        sys.exit(reports.api.INTERRUPTED)
+
+
+if __name__ == "__main__":
+    cli.main(main)

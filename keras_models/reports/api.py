@@ -1,0 +1,117 @@
+"""`reproduce(Config(...))`: plan, train what is not finished, write the report.
+
+The same from the command line: ``python -m experiments.reproduce --budget cpu``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from keras_models import checks
+from keras_models.config import Config as BaseConfig
+from keras_models.config import option, run_id
+from keras_models.errors import UserError
+from keras_models.reports import assess, documented, markdown
+from keras_models.reports.plan import BUDGETS, PARTS, format_duration, parts_option, plan
+from keras_models.reports.runs import FINISHED, MISSING, RunState, execute, inspect
+
+#: the exit status when Ctrl-C stops the command (128 + SIGINT)
+INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class Config(BaseConfig):
+    """What to reproduce, where the runs live and where the report goes."""
+
+    budget: str = option("cpu", checks.one_of(*BUDGETS), "smoke (~15-20 min on 2 cores, pipeline proof), cpu (~3 h, "
+                                                         "reduced budgets) or full (the reports' protocols)")
+    only: tuple = option((), parts_option, f"parts ({','.join(PARTS)}) or run keys to keep, comma-separated (default: all)",
+                         metavar="PARTS")
+    from_runs: Path | None = option(None, checks.optional(checks.path),
+                                    "write the report from the finished runs in this runs folder; train nothing",
+                                    metavar="DIR")
+    runs_dir: Path = option(Path("runs"), checks.path, "root of the run folders")
+    reports_dir: Path = option(Path("reports"), checks.path, "where the report folder is written")
+    report_id: str | None = option(None, checks.optional(run_id),
+                                   "name of the report folder (default: <budget>-<time>)")
+
+    @property
+    def source(self) -> Path:
+        """The runs folder the report reads."""
+        return self.from_runs if self.from_runs is not None else self.runs_dir
+
+
+def _check_from_runs(folder: Path) -> None:
+    if not folder.is_dir():
+        raise UserError(f"--from-runs {folder}: no such folder; give the runs folder of earlier runs "
+                        "(runs/<experiment>/<run-id>/)")
+    if not any(p.is_dir() for experiment in folder.iterdir() if experiment.is_dir() for p in experiment.iterdir()):
+        raise UserError(f"--from-runs {folder}: it holds no run folders (<experiment>/<run-id>/); train first "
+                        "(without --from-runs) or give the folder that holds the runs")
+
+
+def _report_folder(config: Config) -> Path:
+    name = config.report_id or f"{config.budget}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out = Path(config.reports_dir) / name
+    if out.exists():
+        raise UserError(f"report folder {out} already exists and reports are never overwritten: choose another "
+                        "--report-id")
+    if Path(config.reports_dir).exists() and not Path(config.reports_dir).is_dir():
+        raise UserError(f"--reports-dir {config.reports_dir} is a file; give a folder")
+    return out
+
+
+def print_plan(states: list[RunState], budget: str, training: bool = True) -> None:
+    """Every run with its status, protocol and estimated time; the time still to train."""
+    from keras_models.audit import format_table
+
+    rows = [{"run": s.run.key, "status": s.status, "protocol": s.run.protocol,
+             "estimate": format_duration(s.run.estimate_s) if s.status != FINISHED else "done"} for s in states]
+    todo = sum(s.run.estimate_s for s in states if s.status != FINISHED)
+    finished = sum(s.status == FINISHED for s in states)
+    todo_text = (f"about {format_duration(todo)} to train on 2 CPU cores" if todo else "nothing to train") if training \
+        else "training nothing (--from-runs)"
+    print(f"reproduction plan, budget {budget}: {len(states)} runs, {finished} finished; {todo_text}")
+    print(format_table(rows), flush=True)
+
+
+def reproduce(config: Config, command: str = "keras_models.reports.reproduce") -> Path:
+    """Plan the budget's runs, train those not finished (unless `from_runs`), write the report.
+
+    Returns the path of REPORT.md. Raises `UserError` (nothing written) for a bad
+    `only`, a missing or empty `from_runs` folder, an existing report folder, or a run
+    folder of the plan's name trained with another configuration. Ctrl-C stops with
+    `KeyboardInterrupt` after the running child kept its folder; rerunning resumes.
+    """
+    started, clock = time.strftime("%Y-%m-%d %H:%M:%S %Z"), time.perf_counter()
+    if config.from_runs is not None:
+        _check_from_runs(Path(config.from_runs))
+    runs = plan(config.budget, config.source, config.only)
+    out = _report_folder(config)
+    states = [inspect(run, config.source) for run in runs]
+    print_plan(states, config.budget, training=config.from_runs is None)
+    if config.from_runs is None:
+        states = [execute(state, config.source) if state.status != FINISHED else state for state in states]
+    else:
+        states = [state if state.status != MISSING else RunState(state.run, state.folder, MISSING,
+                                                                   detail="no such folder in --from-runs")
+                  for state in states]
+    by_key = {state.run.key: state for state in states}
+    rows = [assess.assess(entry, by_key) for entry in documented.entries() if _selected(entry, by_key, config.only)]
+    path = markdown.write(out, rows, states, budget=config.budget, command=command,
+                          wall_seconds=time.perf_counter() - clock, started=started)
+    board = assess.scoreboard(rows)
+    print("\n" + ", ".join(f"{verdict}: {board[verdict]['all']}" for verdict in board))
+    print(f"wrote {path}")
+    return path
+
+
+def _selected(entry: documented.Entry, states: dict, only: tuple) -> bool:
+    """With --only, the entries of the selected parts (an entry with no run: its part's)."""
+    if not only:
+        return True
+    if entry.runs:
+        return any(key in states for key in entry.runs)
+    return any(state.run.part == entry.part for state in states.values())

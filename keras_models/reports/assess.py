@@ -1,0 +1,96 @@
+"""Each documented entry set beside the runs that test it: one `Row` with a verdict and a reason.
+
+An entry is "not comparable" when a run it needs is not in the plan (``--only``), not
+finished, failed, lacks the value, or was trained under a budget that cannot be set
+against the documented protocol (smoke; AG News' small protocol); our value is still
+shown when there is one. Otherwise the entry's rule decides (`keras_models.reports.verdicts`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from keras_models.reports import verdicts
+from keras_models.reports.documented import Entry
+from keras_models.reports.runs import FINISHED, RunState, value
+
+
+@dataclass(frozen=True)
+class Row:
+    entry: Entry
+    documented: str
+    ours: str
+    protocol: str
+    verdict: str
+    reason: str
+    runs: tuple[RunState, ...]
+
+    def as_dict(self) -> dict:
+        return {"id": self.entry.id, "report": self.entry.report, "part": self.entry.part, "kind": self.entry.kind,
+                "measures": self.entry.measures, "documented": self.documented, "ours": self.ours,
+                "documented_protocol": self.entry.protocol, "our_protocol": self.protocol,
+                "rule": self.entry.rule.describe(), "verdict": self.verdict, "reason": self.reason,
+                "runs": [state.run.key for state in self.runs]}
+
+
+def documented_text(entry: Entry) -> str:
+    if entry.kind == "claim":
+        return entry.documented
+    if isinstance(entry.rule, verdicts.Points):
+        return f"{entry.documented:.2f} %"
+    return verdicts.format_number(entry.documented)
+
+
+def _protocol(states: list[RunState]) -> str:
+    protocols = list(dict.fromkeys(state.run.protocol for state in states))
+    if not protocols:
+        return "-"
+    return protocols[0] + (f" (and {len(protocols) - 1} other protocol(s))" if len(protocols) > 1 else "")
+
+
+def _blocked(entry: Entry, keys: list[str], states: dict[str, RunState]) -> str:
+    """Why the entry cannot be judged from these runs ("" when it can)."""
+    for key in keys:
+        state = states.get(key)
+        if state is None:
+            return f"run {key} is not in this plan (its budget, or --only)"
+        if state.status != FINISHED:
+            return f"run {key} is {state.status}" + (f": {state.detail}" if state.detail else "")
+    return ""
+
+
+def assess(entry: Entry, states: dict[str, RunState]) -> Row:
+    """The row of `entry` given the planned runs' `states` (by key)."""
+    keys = list(entry.runs)
+    present = [states[key] for key in keys if key in states]
+    documented, protocol = documented_text(entry), _protocol(present)
+    note = f"; {entry.note}" if entry.note else ""
+    if not keys:
+        judged = entry.rule.judge(entry.documented, [])
+        return Row(entry, documented, judged.ours, protocol, judged.verdict, judged.reason + note, ())
+    blocked = _blocked(entry, keys, states)
+    if blocked:
+        return Row(entry, documented, "-", protocol, verdicts.NOT_COMPARABLE, blocked, tuple(present))
+    try:
+        values = [value(states[key], entry.metric) for key in keys]
+    except (KeyError, IndexError, TypeError):
+        return Row(entry, documented, "-", protocol, verdicts.NOT_COMPARABLE,
+                   f"a run lacks {entry.metric}", tuple(present))
+    if any(v is None for v in values):
+        return Row(entry, documented, "-", protocol, verdicts.NOT_COMPARABLE, f"{entry.metric} is empty",
+                   tuple(present))
+    judged = entry.rule.judge(entry.documented, values)
+    incomparable = [state.run.why_not for state in present if not state.run.comparable]
+    if incomparable:
+        return Row(entry, documented, judged.ours, protocol, verdicts.NOT_COMPARABLE,
+                   incomparable[0] + note, tuple(present))
+    return Row(entry, documented, judged.ours, protocol, judged.verdict, judged.reason + note, tuple(present))
+
+
+def scoreboard(rows: list[Row]) -> dict[str, dict[str, int]]:
+    """{verdict: {"numbers": n, "claims": n, "all": n}} for every verdict."""
+    board = {verdict: {"numbers": 0, "claims": 0, "all": 0} for verdict in verdicts.VERDICTS}
+    for row in rows:
+        board[row.verdict]["numbers" if row.entry.kind == "number" else "claims"] += 1
+        board[row.verdict]["all"] += 1
+    return board

@@ -1,0 +1,160 @@
+"""REPORT.md: the scoreboard, one section per part of the reports, figures beside it.
+
+Every cell comes from a run's metrics.json (through `keras_models.reports.assess`) or
+from the documented entries; nothing is typed by hand. The folder holds::
+
+    REPORT.md       the report (renders on GitHub)
+    report.json     the same rows, machine-readable
+    figures/*.png   the key figures, copied from the run folders (and the image comparison)
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+from importlib import metadata
+from pathlib import Path
+
+from keras_models.audit import format_table
+from keras_models.reports import verdicts
+from keras_models.reports.assess import Row, scoreboard
+from keras_models.reports.documented import PARTS
+from keras_models.reports.runs import FINISHED, RunState
+
+#: per part: (run key, plot name, caption) of the figures shown under its table
+FIGURES = {
+    "nab": [("nab-v3", "series_anomalies", "v3 (LSTM): anomalies over the whole series"),
+            ("nab-base", "series_anomalies", "base: anomalies over the whole series")],
+    "heartbeat": [("heartbeat-cnn2d_resnet-class-weights", "confusion_matrix_normalized",
+                   "cnn2d_resnet with class weights: confusion matrix (rows normalised)"),
+                  ("heartbeat-cnn2d_resnet-class-weights", "loss", "cnn2d_resnet with class weights: loss per epoch")],
+    "ag_news": [("ag_news-dropout-es", "confusion_matrix_normalized", "dropout-es: confusion matrix"),
+                ("ag_news-base", "loss", "base: loss per epoch (no early stopping)"),
+                ("ag_news-dropout-es", "loss", "dropout-es: loss per epoch")],
+    "images": [("images-vgg", "confusion_matrix_normalized", "VGG: confusion matrix"),
+               ("images-vit", "accuracy", "ViT: accuracy per epoch")],
+}
+IMAGE_COMPARISON = "images-comparison"
+
+
+def machine() -> dict:
+    """The machine and the versions that produced the runs."""
+    def version(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(), "python": platform.python_version(),
+            "tensorflow": version("tensorflow-cpu") if version("tensorflow") == "not installed" else version("tensorflow"),
+            "keras": version("keras"), "keras_models": version("keras_models")}
+
+
+def _link(path: Path, start: Path) -> str:
+    return Path(os.path.relpath(path, start)).as_posix()
+
+
+def _figures(part: str, states: dict[str, RunState], out: Path) -> list[str]:
+    lines = []
+    for key, plot, caption in FIGURES.get(part, []):
+        state = states.get(key)
+        source = state.folder / "plots" / f"{plot}.png" if state else None
+        if state is None or state.status != FINISHED or not source.is_file():
+            continue
+        target = out / "figures" / f"{key}-{plot}.png"
+        shutil.copyfile(source, target)
+        lines.append(f"![{caption}](figures/{target.name})  \n*{caption}* ([run]({_link(state.folder, out)}))\n")
+    return lines
+
+
+def _image_comparison(rows: list[Row], out: Path) -> list[str]:
+    """A bar chart of the documented and our image accuracies, when we have them."""
+    points = [row for row in rows if row.entry.part == "images" and row.entry.metric == "test_metrics.accuracy"
+              and row.entry.kind == "number" and row.ours != "-"]
+    if not points:
+        return []
+    from keras_models import plots
+
+    fig, ax = plots.figure()
+    labels = [row.entry.runs[0].removeprefix("images-") for row in points]
+    xs = range(len(points))
+    ax.bar([x - 0.2 for x in xs], [row.entry.documented for row in points], width=0.4, label="documented")
+    ax.bar([x + 0.2 for x in xs], [float(row.ours.rstrip(" %")) for row in points], width=0.4, label="ours")
+    ax.set_xticks(list(xs), labels)
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title("Image classification: documented and reproduced test accuracy")
+    ax.legend()
+    plots.save(fig, out / "figures" / f"{IMAGE_COMPARISON}.png")
+    caption = "test accuracy, documented and ours (protocols in the table)"
+    return [f"![{caption}](figures/{IMAGE_COMPARISON}.png)  \n*{caption}*\n"]
+
+
+def _table(rows: list[Row]) -> str:
+    return format_table([{
+        "what": row.entry.measures, "documented": row.documented, "ours": row.ours,
+        "documented protocol": row.entry.protocol, "our protocol": row.protocol, "rule": row.entry.rule.describe(),
+        "verdict": f"**{row.verdict}**", "reason": row.reason} for row in rows])
+
+
+def _runs_table(states: list[RunState], out: Path) -> str:
+    return format_table([{
+        "run": state.run.key, "status": state.status + (f" ({state.detail})" if state.detail else ""),
+        "protocol": state.run.protocol,
+        "wall s": state.metrics.get("wall_seconds_this_session", "-") if state.status == FINISHED else "-",
+        "folder": f"[{state.folder.name}]({_link(state.folder, out)})" if state.folder.exists() else "-"}
+        for state in states])
+
+
+def write(out: Path, rows: list[Row], states: list[RunState], *, budget: str, command: str,
+          wall_seconds: float, started: str) -> Path:
+    """Write REPORT.md, report.json and figures/ into the new folder `out`; returns REPORT.md's path.
+    A report that fails half-way leaves no folder behind."""
+    (out / "figures").mkdir(parents=True)
+    try:
+        return _write(out, rows, states, budget=budget, command=command, wall_seconds=wall_seconds, started=started)
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+def _write(out: Path, rows: list[Row], states: list[RunState], *, budget: str, command: str,
+           wall_seconds: float, started: str) -> Path:
+    import json
+
+    by_key = {state.run.key: state for state in states}
+    board = scoreboard(rows)
+    host = machine()
+    seeds = sorted({state.run.config.seed for state in states if state.run.config is not None})
+    trained_s = sum(state.metrics.get("wall_seconds_this_session") or 0 for state in states if state.status == FINISHED)
+    lines = [f"# Reproduction report: budget `{budget}`", "",
+             f"Written by `{command}` on {started}. Every cell below comes from a run's metrics.json or from "
+             "the documented entries (`keras_models/reports/documented.py`); nothing is typed by hand.", "",
+             "## Scoreboard", "",
+             format_table([{"verdict": verdict, **board[verdict]} for verdict in verdicts.VERDICTS]), "",
+             f"{len(rows)} documented entries: {sum(r.entry.kind == 'number' for r in rows)} numbers and "
+             f"{sum(r.entry.kind == 'claim' for r in rows)} claims. Rules: parameter counts exact; percentages "
+             "within 0.5 points (the images: a 95 % binomial interval on 4,500 test images); counts and losses "
+             "within a stated relative range; claims hold by more than a margin (within it: short).", "",
+             "## Machine, versions, seeds, time", "",
+             format_table([{"item": k, "value": v} for k, v in {
+                 **host, "seeds": ", ".join(map(str, seeds)) or "-", "budget": budget,
+                 "wall s of the runs used (their last session)": round(trained_s, 1),
+                 "wall s of this command": round(wall_seconds, 1)}.items()]), ""]
+    for part, heading in PARTS.items():
+        part_rows = [row for row in rows if row.entry.part == part]
+        if not part_rows:
+            continue
+        lines += [f"## {heading}", "", _table(part_rows), ""]
+        lines += _figures(part, by_key, out)
+        if part == "images":
+            lines += _image_comparison(part_rows, out)
+    lines += ["## Runs", "", _runs_table(states, out), ""]
+    path = out / "REPORT.md"
+    path.write_text("\n".join(lines))
+    (out / "report.json").write_text(json.dumps(
+        {"budget": budget, "command": command, "started": started, "machine": host, "scoreboard": board,
+         "rows": [row.as_dict() for row in rows],
+         "runs": [{"key": s.run.key, "status": s.status, "folder": str(s.folder)} for s in states]}, indent=2) + "\n")
+    return path

@@ -1,0 +1,282 @@
+"""`python -m experiments.reproduce`: the documented entries, the rules, the plan, the report
+from a synthetic runs folder (every verdict), resuming after a kill, and bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run_cli, run_refused, tree, write_series, write_windows
+from keras_models import UserError, reports
+from keras_models.reports import documented, verdicts
+from keras_models.reports.plan import AUDIT_EXPERIMENT, BUDGETS, PARTS, plan
+from keras_models.reports.verdicts import CONTRADICTED, NOT_COMPARABLE, REPRODUCED, SHORT
+
+# --- rules -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rule, documented, values, verdict", [
+    (verdicts.Exact(), 588, [588], REPRODUCED),
+    (verdicts.Exact(), 1_057_824, [1_058_824], CONTRADICTED),
+    (verdicts.Points(), 91.83, [0.9150], REPRODUCED),
+    (verdicts.Points(), 91.83, [0.9100], SHORT),
+    (verdicts.Points(), 81.15, [0.8500], REPRODUCED),
+    (verdicts.Points(test_size=4_500), 91.83, [0.9110], REPRODUCED),  # half-width 0.80 points
+    (verdicts.Points(test_size=4_500), 91.83, [0.9090], SHORT),
+    (verdicts.Relative(0.5), 69, [80], REPRODUCED),
+    (verdicts.Relative(0.5), 32, [100], CONTRADICTED),
+    (verdicts.Relative(0.5), 32, [10], CONTRADICTED),
+    (verdicts.Relative(0.5, lower_is_better=True), 0.000117, [0.0009], SHORT),
+    (verdicts.Relative(0.5, lower_is_better=True), 0.000117, [0.00003], REPRODUCED),
+    (verdicts.Greater(labels=("a", "b")), "a beats b", [0.9, 0.8], REPRODUCED),
+    (verdicts.Greater(labels=("a", "b")), "a beats b", [0.8, 0.9], CONTRADICTED),
+    (verdicts.Greater(labels=("a", "b")), "a beats b", [0.9, 0.898], SHORT),
+    (verdicts.Order(labels=("a", "b", "c")), "a > b > c", [0.9, 0.8, 0.7], REPRODUCED),
+    (verdicts.Order(labels=("a", "b", "c")), "a > b > c", [0.9, 0.7, 0.8], CONTRADICTED),
+    (verdicts.Order(labels=("a", "b", "c")), "a > b > c", [0.9, 0.8, 0.799], SHORT),
+    (verdicts.Best(labels=("a", "b", "c")), "a is best", [0.9, 0.8, 0.85], REPRODUCED),
+    (verdicts.Best(labels=("a", "b", "c")), "a is best", [0.8, 0.9, 0.7], CONTRADICTED),
+    (verdicts.Best(labels=("a", "b"), lower_is_better=True), "a has the lowest loss", [0.26, 0.7], REPRODUCED),
+    (verdicts.Best(labels=("a", "b"), lower_is_better=True), "a has the lowest loss", [0.7, 0.26], CONTRADICTED),
+    (verdicts.NotAbove(labels=("a", "b")), "b does not help", [0.91, 0.905], REPRODUCED),
+    (verdicts.NotAbove(labels=("a", "b")), "b does not help", [0.90, 0.95], CONTRADICTED),
+    (verdicts.Untestable("no such model"), "x", [], NOT_COMPARABLE),
+])
+def test_each_rule_gives_its_verdicts(rule, documented, values, verdict):
+    judged = rule.judge(documented, values)
+    assert judged.verdict == verdict, judged
+    assert judged.reason and rule.describe()
+
+
+# --- the documented entries and the plan ----------------------------------------------------
+
+
+def test_the_documented_entries_cover_the_spec():
+    entries = documented.entries()
+    ids = [e.id for e in entries]
+    assert len(ids) == len(set(ids))
+    by_id = {e.id: e for e in entries}
+    # parameter counts (registry), NAB, heartbeat anchors, AG News (text.variants), images (registry), claims
+    assert by_id["params.part1_autoencoder"].documented == 1_057_824
+    assert by_id["params.nab_v3"].documented == 4_193 and by_id["params.attention_gru"].documented == 513_797
+    assert by_id["nab.base.anomalies"].documented == 32 and by_id["nab.v1.test_loss"].documented == 0.000106
+    assert by_id["ag_news.dropout-es.accuracy"].documented == 91.76 and by_id["ag_news.dropout-es.f1"].documented == 91.76
+    assert by_id["images.vgg.accuracy"].documented == 91.83 and by_id["images.vit.accuracy"].documented == 81.15
+    assert by_id["heartbeat.cvxtz.accuracy"].documented == 98.5
+    assert sum(e.kind == "claim" for e in entries) == 14
+    assert {e.part for e in entries} == set(documented.PARTS)
+
+
+@pytest.mark.parametrize("budget", BUDGETS)
+def test_every_budget_plans_every_run_the_entries_need(budget, tmp_path):
+    runs = plan(budget, tmp_path)
+    keys = [r.key for r in runs]
+    assert len(keys) == len(set(keys)) and {r.part for r in runs} == set(PARTS)
+    needed = {key for entry in documented.entries() for key in entry.runs}
+    assert needed <= set(keys) if budget != "smoke" else {k for k in keys if k.startswith("heartbeat-")} == {
+        f"heartbeat-{m}-class-weights" for m in ("cnn2d_resnet", "transformer2d_resnet", "attention_gru",
+                                                 "cnn1d_resnet", "gru1d")}
+    for run in runs:
+        assert run.estimate_s > 0 and run.protocol
+        assert run.run_id == f"reproduce-{budget}-{run.key}"
+        if run.config is not None:
+            assert run.config.run_id == run.run_id and Path(run.config.runs_dir) == tmp_path
+    comparable = {r.key for r in runs if r.comparable}
+    if budget == "smoke":
+        assert comparable == {"param-audit"}
+    else:
+        assert any(k.startswith("heartbeat-") for k in comparable)
+        assert all(not k.startswith("ag_news-") for k in comparable) == (budget == "cpu")
+
+
+def test_only_keeps_parts_and_run_keys_and_refuses_unknown_names(tmp_path):
+    assert {r.part for r in plan("smoke", tmp_path, ("nab",))} == {"nab"}
+    assert [r.key for r in plan("smoke", tmp_path, ("nab-v3", "audit"))] == ["param-audit", "nab-v3"]
+    with pytest.raises(UserError, match="--only nope"):
+        plan("smoke", tmp_path, ("nope",))
+
+
+# --- the report from a synthetic runs folder ---------------------------------------------
+
+#: each rule's verdicts, from the values written into the synthetic runs below
+EXPECTED = {
+    "params.nab_v3": REPRODUCED,                       # exact
+    "params.part1_autoencoder": CONTRADICTED,          # exact: the report left out 1,000 biases
+    "nab.v3.anomalies": REPRODUCED,                    # relative count, within range
+    "nab.base.anomalies": CONTRADICTED,                # relative count, outside
+    "nab.base.test_loss": REPRODUCED,                  # relative loss, lower
+    "nab.v1.test_loss": SHORT,                         # relative loss, higher
+    "images.vit.accuracy": REPRODUCED,                 # binomial interval
+    "images.vgg.accuracy": SHORT,
+    "heartbeat.cvxtz.accuracy": REPRODUCED,            # points
+    "heartbeat.course.recall_macro": SHORT,
+    "images.claim.order": CONTRADICTED,                # claim: order reversed
+    "heartbeat.claim.class_weights": REPRODUCED,       # claim: holds
+    "heartbeat.claim.smote_cnn1d": SHORT,              # claim: within the margin
+    "heartbeat.claim.layernorm_gru": REPRODUCED,       # claim read from history.csv
+    "heartbeat.claim.transformer_2d": NOT_COMPARABLE,  # no run can test it
+    "ag_news.dropout-es.accuracy": NOT_COMPARABLE,     # small protocol
+    "heartbeat.claim.smote_gru_best": NOT_COMPARABLE,  # its run is missing
+}
+#: (run key, metric path) -> value; everything else gets a neutral default
+VALUES = {
+    ("nab-v3", "test_anomalies.count"): 80, ("nab-base", "test_anomalies.count"): 100,
+    ("nab-base", "test.loss"): 3e-5, ("nab-v1", "test.loss"): 9e-4,
+    ("images-vit", "test_metrics.accuracy"): 0.82, ("images-vgg", "test_metrics.accuracy"): 0.70,
+    ("images-resnet", "test_metrics.accuracy"): 0.80,
+    ("heartbeat-cnn2d_resnet-class-weights", "test_metrics.accuracy"): 0.985,
+    ("heartbeat-cnn2d_resnet-class-weights", "test_metrics.recall_macro"): 0.90,
+    ("heartbeat-cnn2d_resnet-none", "test_metrics.recall_macro"): 0.80,
+    ("heartbeat-cnn1d_resnet-smote", "test_metrics.f1_macro"): 0.851,
+    ("heartbeat-cnn1d_resnet-oversample-full", "test_metrics.f1_macro"): 0.850,
+}
+MISSING_RUN = "heartbeat-gru1d-smote"
+
+
+def _metrics(key: str) -> dict:
+    get = lambda path, default: VALUES.get((key, path), default)  # noqa: E731
+    return {"params": {"trainable": 1}, "test": {"loss": get("test.loss", 0.1)},
+            "test_anomalies": {"count": get("test_anomalies.count", 50)}, "wall_seconds_this_session": 12.5,
+            "test_metrics": {name: get(f"test_metrics.{name}", 0.85)
+                             for name in ("accuracy", "f1_macro", "recall_macro", "precision_macro")}}
+
+
+def write_synthetic_runs(runs_dir: Path, budget: str = "cpu") -> list:
+    """A finished run folder for every planned run but `MISSING_RUN`, with `VALUES`."""
+    runs = plan(budget, runs_dir)
+    for run in runs:
+        folder = run.folder(runs_dir)
+        if run.key == MISSING_RUN:
+            continue
+        folder.mkdir(parents=True)
+        if run.experiment == AUDIT_EXPERIMENT:
+            rows = [{"model": spec, "built_trainable": count} for spec, count in
+                    (("nab_v3", 4_193), ("part1_autoencoder", 1_058_824), ("cnn2d_resnet", 1_084_421))]
+            (folder / "audit.json").write_text(json.dumps({"rows": rows}))
+            continue
+        (folder / "config.json").write_text(json.dumps({"experiment": run.experiment, "config": run.config.to_dict()}))
+        (folder / "metrics.json").write_text(json.dumps(_metrics(run.key)))
+        first = 0.95 if run.key == "heartbeat-attention_gru-class-weights" else 0.83
+        (folder / "history.csv").write_text(f"epoch,val_accuracy\n0,{first}\n1,0.97\n")
+        (folder / "plots").mkdir()
+        (folder / "plots" / "series_anomalies.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    return runs
+
+
+def test_a_report_from_synthetic_runs_gives_every_entry_its_verdict(tmp_path):
+    runs = write_synthetic_runs(tmp_path / "runs")
+    before = tree(tmp_path / "runs")
+    path = reports.reproduce(reports.Config(budget="cpu", from_runs=tmp_path / "runs",
+                                            reports_dir=tmp_path / "reports", report_id="synthetic"))
+    assert path == tmp_path / "reports" / "synthetic" / "REPORT.md"
+    assert tree(tmp_path / "runs") == before, "--from-runs trains and writes nothing in the runs folder"
+    report = json.loads((path.parent / "report.json").read_text())
+    rows = {row["id"]: row for row in report["rows"]}
+    assert set(rows) == {e.id for e in documented.entries()}, "every documented entry appears"
+    for entry_id, verdict in EXPECTED.items():
+        assert rows[entry_id]["verdict"] == verdict, rows[entry_id]
+    assert "missing" in rows["heartbeat.claim.smote_gru_best"]["reason"]
+    assert "1,000 biases" in rows["params.part1_autoencoder"]["reason"] or rows["params.part1_autoencoder"]["reason"]
+    board = report["scoreboard"]
+    assert sum(board[v]["all"] for v in verdicts.VERDICTS) == len(rows)
+    assert all(board[v]["all"] > 0 for v in verdicts.VERDICTS)
+
+    text = path.read_text()
+    assert text.startswith("# Reproduction report: budget `cpu`") and "## Scoreboard" in text
+    for heading in documented.PARTS.values():
+        assert f"## {heading}" in text
+    assert "figures/nab-v3-series_anomalies.png" in text and (path.parent / "figures" / "nab-v3-series_anomalies.png").is_file()
+    assert "figures/images-comparison.png" in text and (path.parent / "figures" / "images-comparison.png").is_file()
+    assert f"(../../runs/nab_autoencoder/{runs[1].run_id})" in text, "run folders are linked"
+    assert "tensorflow" in text and "seeds | 42" in text.replace("  ", " ")
+
+
+def test_a_folder_of_another_configuration_is_refused(tmp_path):
+    runs_dir = tmp_path / "runs"
+    write_synthetic_runs(runs_dir)
+    config = runs_dir / "nab_autoencoder" / "reproduce-cpu-nab-v3" / "config.json"
+    recorded = json.loads(config.read_text())
+    recorded["config"]["epochs"] = 3
+    config.write_text(json.dumps(recorded))
+    with pytest.raises(UserError, match="another configuration .*epochs"):
+        reports.reproduce(reports.Config(budget="cpu", runs_dir=runs_dir, reports_dir=tmp_path / "reports"))
+    assert not (tmp_path / "reports").exists()
+
+
+# --- bad input ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--budget", "huge"], "--budget"),
+    (["--only", "nab,nope"], "--only nope"),
+    (["--only", ""], "--only"),
+    (["--from-runs", "empty"], "holds no run folders"),
+    (["--from-runs", "absent"], "no such folder"),
+    (["--budget", "smoke", "--from-runs", "runs", "--report-id", "taken"], "already exists"),
+    (["--report-id", "a/b"], "--report-id"),
+    (["--epochs", "3"], "unrecognized arguments"),
+])
+def test_bad_flags_end_with_one_line_and_exit_2(tmp_path, args, expected):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "runs" / "nab_autoencoder" / "some-run").mkdir(parents=True)
+    (tmp_path / "reports" / "taken").mkdir(parents=True)
+    run_refused("experiments.reproduce", *args, expected=expected, cwd=tmp_path)
+
+
+# --- a killed reproduce resumes ------------------------------------------------------------
+
+
+def _nab_data(root: Path) -> Path:
+    """$KERAS_MODELS_DATA with a synthetic Twitter_volume_AAPL and its labelled windows."""
+    series = root / "nab" / "data" / "realTweets"
+    series.mkdir(parents=True)
+    write_series(series / "Twitter_volume_AAPL.csv", n=900)
+    (root / "nab" / "labels").mkdir()
+    windows = write_windows(root / "nab" / "labels" / "combined_windows.json", "Twitter_volume_AAPL.csv",
+                            [("2015-03-02 13:00:00", "2015-03-02 15:00:00")])
+    windows.write_text(windows.read_text().replace("synthetic/", "realTweets/"))
+    return root
+
+
+def test_a_killed_reproduce_resumes_and_reuses_finished_runs(tmp_path):
+    env = {**{k: v for k, v in os.environ.items() if k != "KERAS_MODELS_DATA"},
+           "KERAS_MODELS_DATA": str(_nab_data(tmp_path / "data")), "PYTHONPATH": str(REPO),
+           "KERAS_MODELS_CACHE": str(tmp_path / "cache"), "PYTHONUNBUFFERED": "1"}
+    args = [sys.executable, "-m", "experiments.reproduce", "--budget", "smoke", "--only", "nab-base,nab-v1"]
+    first = tmp_path / "runs" / "nab_autoencoder" / "reproduce-smoke-nab-base"
+    child = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, start_new_session=True)
+    deadline = time.time() + 300
+    while not (first / "config.json").exists() and time.time() < deadline and child.poll() is None:
+        time.sleep(0.2)
+    os.killpg(child.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole group
+    output = child.communicate(timeout=300)[0]
+    assert child.returncode == 130, output[-3000:]
+    assert "run the same command again" in output
+    assert not (tmp_path / "reports").exists(), "no report from a killed command"
+    finished_before = {p.parent.name: p.stat().st_mtime_ns
+                       for p in (tmp_path / "runs" / "nab_autoencoder").glob("*/metrics.json")}
+
+    again = run_cli("experiments.reproduce", *args[3:], cwd=tmp_path, env=env)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    folders = sorted(p.name for p in (tmp_path / "runs" / "nab_autoencoder").iterdir())
+    assert folders == ["reproduce-smoke-nab-base", "reproduce-smoke-nab-v1"], "one folder per planned run"
+    for name in folders:
+        assert (tmp_path / "runs" / "nab_autoencoder" / name / "metrics.json").is_file()
+    for name, mtime in finished_before.items():
+        assert (tmp_path / "runs" / "nab_autoencoder" / name / "metrics.json").stat().st_mtime_ns == mtime
+    if "reproduce-smoke-nab-base" not in finished_before:
+        assert "resuming nab-base" in again.stdout
+    report = next((tmp_path / "reports").glob("smoke-*/report.json"))
+    rows = json.loads(report.read_text())["rows"]
+    assert rows and all(row["verdict"] == NOT_COMPARABLE for row in rows), "smoke: nothing is comparable"
+
+    done = run_cli("experiments.reproduce", *args[3:], "--report-id", "third", cwd=tmp_path, env=env)
+    assert done.returncode == 0 and "2 finished" in done.stdout and "=== training" not in done.stdout
