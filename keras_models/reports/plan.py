@@ -26,6 +26,7 @@ Nothing here imports TensorFlow.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,7 +121,7 @@ def _audit(budget: str, runs_dir: Path) -> list[PlannedRun]:
     # parameter counts do not depend on training: comparable in every budget
     run = _run(budget, "param-audit", "audit", AUDIT_EXPERIMENT, None, "every registered model built",
                OVERHEAD_S["audit"], runs_dir)
-    return [PlannedRun(**{**run.__dict__, "comparable": True, "why_not": ""})]
+    return [dataclasses.replace(run, comparable=True, why_not="")]
 
 
 def _nab(budget: str, runs_dir: Path) -> list[PlannedRun]:
