@@ -17,6 +17,7 @@ from conftest import REPO, run_cli, run_refused, tree, write_series, write_windo
 from keras_models import UserError, reports
 from keras_models.reports import documented, verdicts
 from keras_models.reports.plan import AUDIT_EXPERIMENT, BUDGETS, PARTS, plan
+from keras_models.reports.runs import FINISHED, inspect
 from keras_models.reports.verdicts import CONTRADICTED, NOT_COMPARABLE, REPRODUCED, SHORT
 
 # --- rules -------------------------------------------------------------------------------
@@ -173,7 +174,8 @@ def write_synthetic_runs(runs_dir: Path, budget: str = "cpu") -> list:
 def test_a_report_from_synthetic_runs_gives_every_entry_its_verdict(tmp_path):
     runs = write_synthetic_runs(tmp_path / "runs")
     before = tree(tmp_path / "runs")
-    path = reports.reproduce(reports.Config(budget="cpu", from_runs=tmp_path / "runs",
+    published = tmp_path / "docs" / "reproduction-cpu.md"
+    path = reports.reproduce(reports.Config(budget="cpu", from_runs=tmp_path / "runs", publish=published,
                                             reports_dir=tmp_path / "reports", report_id="synthetic"))
     assert path == tmp_path / "reports" / "synthetic" / "REPORT.md"
     assert tree(tmp_path / "runs") == before, "--from-runs trains and writes nothing in the runs folder"
@@ -182,7 +184,7 @@ def test_a_report_from_synthetic_runs_gives_every_entry_its_verdict(tmp_path):
     assert set(rows) == {e.id for e in documented.entries()}, "every documented entry appears"
     for entry_id, verdict in EXPECTED.items():
         assert rows[entry_id]["verdict"] == verdict, rows[entry_id]
-    assert "missing" in rows["heartbeat.claim.smote_gru_best"]["reason"]
+    assert "not yet run" in rows["heartbeat.claim.smote_gru_best"]["reason"]
     assert "1,000 biases" in rows["params.part1_autoencoder"]["reason"], "the registry's note explains the gap"
     board = report["scoreboard"]
     assert sum(board[v]["all"] for v in verdicts.VERDICTS) == len(rows)
@@ -196,6 +198,14 @@ def test_a_report_from_synthetic_runs_gives_every_entry_its_verdict(tmp_path):
     assert "figures/images-comparison.png" in text and (path.parent / "figures" / "images-comparison.png").is_file()
     assert f"(../../runs/nab_autoencoder/{runs[1].run_id})" in text, "run folders are linked"
     assert "tensorflow" in text and "seeds | 42" in text.replace("  ", " ")
+    assert f"23 of the plan's 24 runs are finished; 1 are not (yet)" in text
+
+    # the published copy for docs/: figures beside it, run folders named (they are not committed)
+    docs = published.read_text()
+    assert docs.count("## ") == text.count("## ")
+    assert "(reproduction-cpu/figures/nab-v3-series_anomalies.png)" in docs
+    assert (published.parent / "reproduction-cpu" / "figures" / "images-comparison.png").is_file()
+    assert "](../" not in docs and f"`{runs[1].folder(tmp_path / 'runs').as_posix()}`" in docs
 
 
 def test_a_folder_of_another_configuration_is_refused(tmp_path):
@@ -210,6 +220,21 @@ def test_a_folder_of_another_configuration_is_refused(tmp_path):
     assert not (tmp_path / "reports").exists()
 
 
+def test_an_option_added_after_a_run_was_trained_keeps_the_run(tmp_path):
+    runs_dir = tmp_path / "runs"
+    write_synthetic_runs(runs_dir)
+    config = runs_dir / "heartbeat" / "reproduce-cpu-heartbeat-cnn2d_resnet-none" / "config.json"
+    recorded = json.loads(config.read_text())
+    del recorded["config"]["tensorboard"]  # as if --no-tensorboard came later: the plan keeps its default
+    config.write_text(json.dumps(recorded))
+    (run,) = plan("cpu", runs_dir, only=("heartbeat-cnn2d_resnet-none",))
+    assert inspect(run, runs_dir).status == FINISHED
+    del recorded["config"]["eval_batch_size"]  # the plan sets 1024, not the default: not the same run
+    config.write_text(json.dumps(recorded))
+    with pytest.raises(UserError, match="eval_batch_size is None there, 1024 in the plan"):
+        inspect(run, runs_dir)
+
+
 # --- bad input ----------------------------------------------------------------------------
 
 
@@ -222,11 +247,14 @@ def test_a_folder_of_another_configuration_is_refused(tmp_path):
     (["--budget", "smoke", "--from-runs", "runs", "--report-id", "taken"], "already exists"),
     (["--report-id", "a/b"], "--report-id"),
     (["--epochs", "3"], "unrecognized arguments"),
+    (["--publish", "docs/report.txt"], "--publish"),
+    (["--from-runs", "runs", "--publish", "folder.md"], "is a folder"),
 ])
 def test_bad_flags_end_with_one_line_and_exit_2(tmp_path, args, expected):
     (tmp_path / "empty").mkdir()
     (tmp_path / "runs" / "nab_autoencoder" / "some-run").mkdir(parents=True)
     (tmp_path / "reports" / "taken").mkdir(parents=True)
+    (tmp_path / "folder.md").mkdir()
     run_refused("experiments.reproduce", *args, expected=expected, cwd=tmp_path)
 
 

@@ -21,6 +21,14 @@ from keras_models.reports.runs import FINISHED, MISSING, RunState, execute, insp
 INTERRUPTED = 130
 
 
+def markdown_file(value) -> Path:
+    """A path ending in .md (`--publish`)."""
+    path = checks.path(value)
+    if path.suffix != ".md":
+        raise checks.BadValue(f"expected a Markdown file name ending in .md (docs/reproduction-cpu.md), got {value!r}")
+    return path
+
+
 @dataclass(frozen=True)
 class Config(BaseConfig):
     """What to reproduce, where the runs live and where the report goes."""
@@ -36,6 +44,10 @@ class Config(BaseConfig):
     reports_dir: Path = option(Path("reports"), checks.path, "where the report folder is written")
     report_id: str | None = option(None, checks.optional(run_id),
                                    "name of the report folder (default: <budget>-<time>)")
+    publish: Path | None = option(None, checks.optional(markdown_file),
+                                  "also write the report as this Markdown file for a repository's docs "
+                                  "(figures in a folder of its name; run folders named, not linked)",
+                                  metavar="FILE.md")
 
     @property
     def source(self) -> Path:
@@ -90,6 +102,9 @@ def reproduce(config: Config, command: str = "keras_models.reports.reproduce") -
         _check_from_runs(Path(config.from_runs))
     runs = plan(config.budget, config.source, config.only)
     out = _report_folder(config)
+    if config.publish is not None and Path(config.publish).is_dir():
+        raise UserError(f"--publish {config.publish} is a folder; give a Markdown file such as "
+                        "docs/reproduction-cpu.md")
     states = [inspect(run, config.source) for run in runs]
     print_plan(states, config.budget, training=config.from_runs is None)
     if config.from_runs is None:
@@ -100,11 +115,14 @@ def reproduce(config: Config, command: str = "keras_models.reports.reproduce") -
                   for state in states]
     by_key = {state.run.key: state for state in states}
     rows = [assess.assess(entry, by_key) for entry in documented.entries() if _selected(entry, by_key, config.only)]
-    path = markdown.write(out, rows, states, budget=config.budget, command=command,
-                          wall_seconds=time.perf_counter() - clock, started=started)
+    written = dict(budget=config.budget, command=command, wall_seconds=time.perf_counter() - clock,
+                   started=started)
+    path = markdown.write(out, rows, states, **written)
     board = assess.scoreboard(rows)
     print("\n" + ", ".join(f"{verdict}: {board[verdict]['all']}" for verdict in board))
     print(f"wrote {path}")
+    if config.publish is not None:
+        print(f"wrote {markdown.publish(Path(config.publish), rows, states, **written)}")
     return path
 
 

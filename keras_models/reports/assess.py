@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from keras_models.reports import verdicts
 from keras_models.reports.documented import Entry
-from keras_models.reports.runs import FINISHED, RunState, value
+from keras_models.reports.runs import FINISHED, MISSING, RunState, value
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ def _blocked(entry: Entry, keys: list[str], states: dict[str, RunState]) -> str:
         state = states.get(key)
         if state is None:
             return f"run {key} is not in this plan (its budget, or --only)"
+        if state.status == MISSING:
+            return f"run {key} not yet run" + (f" ({state.detail})" if state.detail else "")
         if state.status != FINISHED:
             return f"run {key} is {state.status}" + (f": {state.detail}" if state.detail else "")
     return ""

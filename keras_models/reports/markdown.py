@@ -6,6 +6,10 @@ from the documented entries; nothing is typed by hand. The folder holds::
     REPORT.md       the report (renders on GitHub)
     report.json     the same rows, machine-readable
     figures/*.png   the key figures, copied from the run folders (and the image comparison)
+
+`publish` writes the same report as one Markdown file for a repository's docs/
+(``docs/reproduction-cpu.md``, its figures in ``docs/reproduction-cpu/figures/``), naming
+the run folders instead of linking them, since run folders are never committed.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import os
 import platform
 import shutil
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -52,24 +57,45 @@ def machine() -> dict:
             "keras": version("keras"), "keras_models": version("keras_models")}
 
 
-def _link(path: Path, start: Path) -> str:
-    return Path(os.path.relpath(path, start)).as_posix()
+@dataclass(frozen=True)
+class Layout:
+    """Where the report's Markdown and figures go, and how it refers to run folders.
+
+    Attributes:
+        markdown: the Markdown file.
+        figures: the folder of its figures.
+        link_runs: True links each run folder (a local report); False names it as
+            `runs/...` (a published copy, whose run folders are not committed).
+    """
+
+    markdown: Path
+    figures: Path
+    link_runs: bool = True
+
+    def figure(self, name: str) -> str:
+        """The figure `name` as the Markdown file refers to it."""
+        return Path(os.path.relpath(self.figures / name, self.markdown.parent)).as_posix()
+
+    def run(self, folder: Path, text: str) -> str:
+        if not self.link_runs:
+            return f"`{Path(folder).as_posix()}`"
+        return f"[{text}]({Path(os.path.relpath(folder, self.markdown.parent)).as_posix()})"
 
 
-def _figures(part: str, states: dict[str, RunState], out: Path) -> list[str]:
+def _figures(part: str, states: dict[str, RunState], layout: Layout) -> list[str]:
     lines = []
     for key, plot, caption in FIGURES.get(part, []):
         state = states.get(key)
         source = state.folder / "plots" / f"{plot}.png" if state else None
         if state is None or state.status != FINISHED or not source.is_file():
             continue
-        target = out / "figures" / f"{key}-{plot}.png"
-        shutil.copyfile(source, target)
-        lines.append(f"![{caption}](figures/{target.name})  \n*{caption}* ([run]({_link(state.folder, out)}))\n")
+        name = f"{key}-{plot}.png"
+        shutil.copyfile(source, layout.figures / name)
+        lines.append(f"![{caption}]({layout.figure(name)})  \n*{caption}* ({layout.run(state.folder, 'run')})\n")
     return lines
 
 
-def _image_comparison(rows: list[Row], out: Path) -> list[str]:
+def _image_comparison(rows: list[Row], layout: Layout) -> list[str]:
     """A bar chart of the documented and our image accuracies, when we have them."""
     points = [row for row in rows if row.entry.part == "images" and row.entry.metric == "test_metrics.accuracy"
               and row.entry.kind == "number" and row.ours != "-"]
@@ -86,9 +112,9 @@ def _image_comparison(rows: list[Row], out: Path) -> list[str]:
     ax.set_ylabel("test accuracy (%)")
     ax.set_title("Image classification: documented and reproduced test accuracy")
     ax.legend()
-    plots.save(fig, out / "figures" / f"{IMAGE_COMPARISON}.png")
+    plots.save(fig, layout.figures / f"{IMAGE_COMPARISON}.png")
     caption = "test accuracy, documented and ours (protocols in the table)"
-    return [f"![{caption}](figures/{IMAGE_COMPARISON}.png)  \n*{caption}*\n"]
+    return [f"![{caption}]({layout.figure(IMAGE_COMPARISON + '.png')})  \n*{caption}*\n"]
 
 
 def _table(rows: list[Row]) -> str:
@@ -98,12 +124,12 @@ def _table(rows: list[Row]) -> str:
         "verdict": f"**{row.verdict}**", "reason": row.reason} for row in rows])
 
 
-def _runs_table(states: list[RunState], out: Path) -> str:
+def _runs_table(states: list[RunState], layout: Layout) -> str:
     return format_table([{
         "run": state.run.key, "status": state.status + (f" ({state.detail})" if state.detail else ""),
         "protocol": state.run.protocol,
         "wall s": state.metrics.get("wall_seconds_this_session", "-") if state.status == FINISHED else "-",
-        "folder": f"[{state.folder.name}]({_link(state.folder, out)})" if state.folder.exists() else "-"}
+        "folder": layout.run(state.folder, state.folder.name) if state.folder.exists() else "-"}
         for state in states])
 
 
@@ -113,16 +139,49 @@ def write(out: Path, rows: list[Row], states: list[RunState], *, budget: str, co
     A report that fails half-way leaves no folder behind."""
     (out / "figures").mkdir(parents=True)
     try:
-        return _write(out, rows, states, budget=budget, command=command, wall_seconds=wall_seconds, started=started)
+        path = render(Layout(out / "REPORT.md", out / "figures"), rows, states, budget=budget, command=command,
+                      wall_seconds=wall_seconds, started=started)
+        _write_json(out / "report.json", rows, states, budget=budget, command=command, started=started)
+        return path
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise
 
 
-def _write(out: Path, rows: list[Row], states: list[RunState], *, budget: str, command: str,
-           wall_seconds: float, started: str) -> Path:
+def publish(target: Path, rows: list[Row], states: list[RunState], *, budget: str, command: str,
+            wall_seconds: float, started: str) -> Path:
+    """Write the report as the Markdown file `target` (``docs/reproduction-cpu.md``), its
+    figures in ``<target without .md>/figures/`` (replaced), run folders named, not linked."""
+    figures = target.with_suffix("") / "figures"
+    if figures.exists():
+        shutil.rmtree(figures)
+    figures.mkdir(parents=True)
+    return render(Layout(target, figures, link_runs=False), rows, states, budget=budget, command=command,
+                  wall_seconds=wall_seconds, started=started)
+
+
+def _write_json(path: Path, rows: list[Row], states: list[RunState], *, budget: str, command: str,
+                started: str) -> None:
     import json
 
+    path.write_text(json.dumps(
+        {"budget": budget, "command": command, "started": started, "machine": machine(),
+         "scoreboard": scoreboard(rows), "rows": [row.as_dict() for row in rows],
+         "runs": [{"key": s.run.key, "status": s.status, "folder": str(s.folder)} for s in states]}, indent=2) + "\n")
+
+
+def _progress(states: list[RunState]) -> str:
+    finished = sum(state.status == FINISHED for state in states)
+    text = f"{finished} of the plan's {len(states)} runs are finished"
+    if finished == len(states):
+        return text + "."
+    return (text + f"; {len(states) - finished} are not (yet): their entries are \"not comparable\" with the "
+            "reason, and rerunning the command trains them (table \"Runs\" at the end).")
+
+
+def render(layout: Layout, rows: list[Row], states: list[RunState], *, budget: str, command: str,
+           wall_seconds: float, started: str) -> Path:
+    """Write the report's Markdown and figures where `layout` says; returns the Markdown's path."""
     by_key = {state.run.key: state for state in states}
     board = scoreboard(rows)
     host = machine()
@@ -137,6 +196,7 @@ def _write(out: Path, rows: list[Row], states: list[RunState], *, budget: str, c
              f"{sum(r.entry.kind == 'claim' for r in rows)} claims. Rules: parameter counts exact; percentages "
              "within 0.5 points (the images: a 95 % binomial interval on 4,500 test images); counts and losses "
              "within a stated relative range; claims hold by more than a margin (within it: short).", "",
+             _progress(states), "",
              "## Machine, versions, seeds, time", "",
              format_table([{"item": k, "value": v} for k, v in {
                  **host, "seeds": ", ".join(map(str, seeds)) or "-", "budget": budget,
@@ -147,14 +207,9 @@ def _write(out: Path, rows: list[Row], states: list[RunState], *, budget: str, c
         if not part_rows:
             continue
         lines += [f"## {heading}", "", _table(part_rows), ""]
-        lines += _figures(part, by_key, out)
+        lines += _figures(part, by_key, layout)
         if part == "images":
-            lines += _image_comparison(part_rows, out)
-    lines += ["## Runs", "", _runs_table(states, out), ""]
-    path = out / "REPORT.md"
-    path.write_text("\n".join(lines))
-    (out / "report.json").write_text(json.dumps(
-        {"budget": budget, "command": command, "started": started, "machine": host, "scoreboard": board,
-         "rows": [row.as_dict() for row in rows],
-         "runs": [{"key": s.run.key, "status": s.status, "folder": str(s.folder)} for s in states]}, indent=2) + "\n")
-    return path
+            lines += _image_comparison(part_rows, layout)
+    lines += ["## Runs", "", _runs_table(states, layout), ""]
+    layout.markdown.write_text("\n".join(lines))
+    return layout.markdown

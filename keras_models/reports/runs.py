@@ -47,8 +47,12 @@ class RunState:
     detail: str = ""
 
 
-def _first_difference(recorded: dict, planned: dict) -> str:
+def _first_difference(recorded: dict, planned: dict, defaults: dict) -> str:
+    """The first setting that differs; an option the run folder does not record (added to the
+    package after it was trained) counts as equal when the plan leaves it at its default."""
     for key in sorted(set(recorded) | set(planned)):
+        if key not in recorded and key in defaults and planned.get(key) == defaults[key]:
+            continue
         if recorded.get(key) != planned.get(key):
             return f"{key} is {recorded.get(key)!r} there, {planned.get(key)!r} in the plan"
     return ""
@@ -96,7 +100,7 @@ def inspect(run: PlannedRun, runs_dir: Path) -> RunState:
                         "(or give another --runs-dir) and run again")
     recorded = RunDir(folder).read_config().get("config") or {}
     recorded = {k: val for k, val in recorded.items() if k not in ("runs_dir", "run_id")}
-    difference = _first_difference(recorded, run.settings())
+    difference = _first_difference(recorded, run.settings(), type(run.config)().to_dict())
     if difference:
         raise UserError(f"{folder} was trained with another configuration ({difference}); runs are never "
                         "overwritten: move that folder away or give another --runs-dir")
