@@ -123,6 +123,7 @@ def _search_and_finish(config: Config, loaded, space: dict, objective: tuple[str
     model = TunableModel(lambda c: config.family.make_job(c, loaded), experiment, space, objective)
     tuner = search.make_tuner(config.tuner, model, objective=objective, trials=config.trials,
                               epochs=experiment.epochs, seed=experiment.seed, directory=run_dir.path / "tuner")
+    model.oracle = tuner.oracle
     callbacks = [keras.callbacks.TensorBoard(str(run_dir.logs_path / "trials"))] if experiment.tensorboard else []
     with run_dir.writing():
         search.search(tuner, experiment.epochs, callbacks)
