@@ -1,6 +1,6 @@
 """Reproduce the two founding reports: every documented number and claim beside ours.
 
-    python -m experiments.reproduce --budget smoke          # ~15-20 min on 2 cores: the pipeline, end to end
+    python -m experiments.reproduce --budget smoke          # ~15 min on 2 cores: the pipeline, end to end
     python -m experiments.reproduce --budget cpu            # ~3 h: reduced but honest budgets
     python -m experiments.reproduce --budget full           # the reports' own protocols (a GPU)
     python -m experiments.reproduce --only nab,heartbeat    # parts (or run keys such as nab-v3)

@@ -140,6 +140,12 @@ def run_id(value):
     return value
 
 
+def _track(value):
+    from keras_models import tracking
+
+    return tracking.check(value)
+
+
 def epochs_option(default: int | None):
     check = checks.positive_int if default is not None else checks.optional(checks.positive_int)
     return option(default, check, "training epochs" + ("" if default is not None else " (default: the recipe's)"))
@@ -182,6 +188,8 @@ class TrainConfig(Config):
     prefetch: bool = option(True, checks.boolean, "gather the next training batches while a step runs",
                             flag="--no-prefetch")
     tensorboard: bool = option(True, checks.boolean, "write TensorBoard logs", flag="--no-tensorboard")
+    track: str | None = option(None, _track, "track the run in MLflow: mlflow (the `mlflow` extra; or set "
+                                             "KERAS_MODELS_TRACK=mlflow once); MLFLOW_TRACKING_URI picks the store")
 
     @property
     def eval_batch(self) -> int:

@@ -107,6 +107,23 @@ class RunDir:
             raise UserError(f"--resume {path}: that run already finished (metrics.json exists); start a new run")
         return run
 
+    @classmethod
+    def open_finished(cls, path: Path, flag: str = "RUN_DIR") -> "RunDir":
+        """Open a finished run: config.json, metrics.json and model.keras (for `experiments.predict`)."""
+        path = Path(path)
+        run = cls(path)
+        if not path.is_dir():
+            raise UserError(f"{flag} {path}: no such run folder; give a finished run's folder "
+                            "(runs/<experiment>/<run-id>)")
+        if not run.config_path.is_file():
+            raise UserError(f"{flag} {path}: no config.json there, so it is not a run folder")
+        if not run.metrics_path.is_file():
+            raise UserError(f"{flag} {path}: the run has not finished (no metrics.json); finish it with "
+                            "--resume, or give a finished run")
+        if not run.model_path.is_file():
+            raise UserError(f"{flag} {path}: no model.keras there; give a finished run's folder")
+        return run
+
     def read_config(self) -> dict:
         """The run's config.json (`UserError` if it is not a JSON object)."""
         try:

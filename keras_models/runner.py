@@ -349,23 +349,34 @@ def run(job: Job) -> Result:
     """Train, evaluate, plot, save and export; return the run folder and its metrics."""
     reopened = check_run_folder(job)  # before TensorFlow: a bad folder or changed data costs nothing
 
-    from keras_models import export, plots
+    from keras_models import export, plots, tracking
     from keras_models.audit import count_params
 
     started = time.perf_counter()
     opts = job.config
+    track = tracking.resolve(opts.track)
+    runs_root = reopened.path.parent.parent if reopened else opts.runs_dir
+    if track:
+        # an unreachable store stops here, before any folder; a resumed run goes on in its own store
+        tracking.connect(runs_root, job.experiment, tracking.recorded(reopened.path).get("tracking_uri")
+                         if reopened else None)
     set_threads(opts.threads)
     set_seed(opts.seed)
     model = job.build_model()  # before the run folder: a model that cannot be built leaves none behind
     model.compile(**job.compile_kwargs(), jit_compile=opts.jit_compile)
     run_dir = reopened or create_run(job)
-    with interruptible(run_dir.path, job.experiment):  # Ctrl-C anywhere from here keeps the folder
+    with interruptible(run_dir.path, job.experiment), \
+            tracking.tracked(track, run_dir.path, experiment=job.experiment, model=job.model,
+                             config=opts.to_dict(), seed=opts.seed, runs_dir=runs_root) as tracked_run:
         model.summary()
         print(f"run folder: {run_dir.path}")
 
         fit_started = time.perf_counter()
         with run_dir.writing():
-            fit(model, job, callbacks(job, run_dir))
+            cbs = callbacks(job, run_dir)
+            if tracked_run is not None:
+                cbs.insert(-1, tracking.callback())  # before RunBackup, which stays last
+            fit(model, job, cbs)
         fit_seconds = time.perf_counter() - fit_started
 
         with run_dir.writing():
@@ -394,6 +405,8 @@ def run(job: Job) -> Result:
             metrics["wall_seconds_this_session"] = round(time.perf_counter() - started, 2)
             run_dir.write_json("metrics.json", metrics)
             run_dir.remove_backup()
+            if tracked_run is not None:
+                tracking.log_results(run_dir.path, metrics)
     print(f"wrote {run_dir.path} (metrics.json, history.csv, plots/, model.keras, saved_model/)")
     return Result(run_dir.path, metrics)
 

@@ -63,13 +63,15 @@ def series_csv(tmp_path) -> Path:
     return write_series(tmp_path / "synthetic_series.csv")
 
 
-def run_cli(module: str, *args: str, cwd: Path, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
-    """Run `python -m module args` in `cwd` with no real data visible unless `env` gives it."""
+def run_cli(module: str, *args: str, cwd: Path, env: dict | None = None, timeout: int = 600,
+            input: str | None = None) -> subprocess.CompletedProcess:
+    """Run `python -m module args` in `cwd` (`input` on its standard input) with no real data
+    visible unless `env` gives it."""
     full_env = {k: v for k, v in os.environ.items() if k != "KERAS_MODELS_DATA"}
     full_env.update({"PYTHONPATH": str(REPO), "KERAS_MODELS_CACHE": str(cwd / "cache"), "PYTHONUNBUFFERED": "1"})
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", module, *map(str, args)], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, input=input)
 
 
 def tree(root: Path) -> dict[str, tuple[int, int]]:
@@ -104,6 +106,18 @@ def write_ag_news(folder: Path, rows_per_class: int = 20, files: tuple[str, ...]
         pd.DataFrame(rows).sample(frac=1, random_state=seed + i).to_csv(folder / name, header=False, index=False,
                                                                        quoting=1)
     return folder
+
+
+def write_kaggle(path, n_per_class: int = 12, seed: int = 0, label=None):
+    """A Kaggle-layout CSV: 187 values in [0, 1] and a label 0..4 per row, no header."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(5), n_per_class)
+    x = rng.random((len(y), 187)) * 0.2 + y[:, None] * 0.15  # separable enough to learn a little
+    rows = np.column_stack([x, y]).astype(object)
+    if label is not None:
+        rows[0, -1] = label
+    path.write_text("\n".join(",".join(f"{v:.4f}" if i < 187 else str(v) for i, v in enumerate(r)) for r in rows) + "\n")
+    return path
 
 
 @pytest.fixture

@@ -10,21 +10,9 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import REPO, refuse_case, run_cli, run_refused
+from conftest import REPO, refuse_case, run_cli, run_refused, write_kaggle
 
 MODULE = "experiments.heartbeat"
-
-
-def write_kaggle(path, n_per_class: int = 12, seed: int = 0, label=None):
-    """A Kaggle-layout CSV: 187 values in [0, 1] and a label 0..4 per row, no header."""
-    rng = np.random.default_rng(seed)
-    y = np.repeat(np.arange(5), n_per_class)
-    x = rng.random((len(y), 187)) * 0.2 + y[:, None] * 0.15  # separable enough to learn a little
-    rows = np.column_stack([x, y]).astype(object)
-    if label is not None:
-        rows[0, -1] = label
-    path.write_text("\n".join(",".join(f"{v:.4f}" if i < 187 else str(v) for i, v in enumerate(r)) for r in rows) + "\n")
-    return path
 
 
 def _wrong_columns(p):

@@ -83,7 +83,7 @@ def test_every_budget_plans_every_run_the_entries_need(budget, tmp_path):
     needed = {key for entry in documented.entries() for key in entry.runs}
     assert needed <= set(keys) if budget != "smoke" else {k for k in keys if k.startswith("heartbeat-")} == {
         f"heartbeat-{m}-class-weights" for m in ("cnn2d_resnet", "transformer2d_resnet", "attention_gru",
-                                                 "cnn1d_resnet", "gru1d")}
+                                                 "cnn1d_resnet")}
     for run in runs:
         assert run.estimate_s > 0 and run.protocol
         assert run.run_id == f"reproduce-{budget}-{run.key}"

@@ -30,6 +30,12 @@ PARQUET_SUFFIXES = (".parq", ".parquet")
 
 def read_kaggle_csv(path: Path | str) -> BeatSet:
     """Read a Kaggle ``mitbih_*.csv``: x (n, 187) float32, y (n,) int64."""
+    return read_beats_csv(path, labelled=True)
+
+
+def read_beats_csv(path: Path | str, labelled: bool | None = True) -> BeatSet:
+    """Beats in the Kaggle layout (no header, 187 values a row, then the label): x (n, 187)
+    float32, y (n,) int64. `labelled` None takes 187 columns (y all -1) or 188."""
     path = Path(path)
     try:
         frame = pd.read_csv(path, header=None, low_memory=False)
@@ -40,10 +46,15 @@ def read_kaggle_csv(path: Path | str) -> BeatSet:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise UserError(f"{path}: not a readable CSV ({str(err).splitlines()[0]}); expected "
                         f"{BEAT_LENGTH} beat values and a label per row, no header") from None
-    if frame.shape[1] != BEAT_LENGTH + 1:
-        raise UserError(f"{path}: {frame.shape[1]} columns, expected {BEAT_LENGTH + 1} "
-                        f"({BEAT_LENGTH} beat values then the label); is this a Kaggle mitbih CSV?")
+    widths = {True: (BEAT_LENGTH + 1,), False: (BEAT_LENGTH,), None: (BEAT_LENGTH, BEAT_LENGTH + 1)}[labelled]
+    if frame.shape[1] not in widths:
+        expected = " or ".join(map(str, widths))
+        raise UserError(f"{path}: {frame.shape[1]} columns, expected {expected} ({BEAT_LENGTH} beat values"
+                        f"{', then the label' if labelled is not False else ''}); is this a Kaggle mitbih CSV?")
     values = _numeric(frame, path, name=lambda c: f"column {int(c) + 1}")
+    if frame.shape[1] == BEAT_LENGTH:
+        return BeatSet(x=values.astype(np.float32), y=np.full(len(values), -1, dtype=np.int64),
+                       info={"source": str(path), "variant": "file"})
     return _beatset(values[:, :BEAT_LENGTH], values[:, BEAT_LENGTH], path, label_name="the last column")
 
 

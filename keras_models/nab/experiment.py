@@ -23,6 +23,12 @@ from keras_models.nab.windows import WindowedSeries
 
 
 
+def reconstruction_errors(model, windows: np.ndarray, batch_size: int) -> np.ndarray:
+    """The mean squared reconstruction error of each window: (n, window, 1) -> (n,)."""
+    reconstruction = model.predict(windows, batch_size=max(batch_size, 1024), verbose=0)
+    return np.mean((windows - reconstruction) ** 2, axis=(1, 2))
+
+
 @dataclass
 class Detector:
     """Everything the evaluation step needs besides the model."""
@@ -37,9 +43,7 @@ class Detector:
     def errors(self, model) -> np.ndarray:
         """Reconstruction MSE of every window of the whole series: shape (n - window + 1,).
         A part's errors are the slice `windowed.within_all(part)` of these."""
-        x = self.windowed.windows("all")
-        reconstruction = model.predict(x, batch_size=max(self.batch_size, 1024), verbose=0)
-        return np.mean((x - reconstruction) ** 2, axis=(1, 2))
+        return reconstruction_errors(model, self.windowed.windows("all"), self.batch_size)
 
     def evaluate(self, model, run) -> dict:
         """Threshold, anomalies, window scores and the result plots (a `Job.evaluate` hook)."""
@@ -104,6 +108,8 @@ def make_job(config: Config, loaded: NabData, resume: Path | None = None) -> run
             "path": str(loaded.series.path),
             "rows": int(len(windowed.scaled)),
             "split_rows": windowed.bounds,
+            # the train part's min and max: what `experiments.predict` scales new values with
+            "scaler": {"data_min": float(windowed.scaler.data_min_[0]), "data_max": float(windowed.scaler.data_max_[0])},
             "windows": {part: int(len(s.x)) for part, s in splits.items()},
             "labelled_windows": None if loaded.labels is None else [[str(a), str(b)] for a, b in loaded.labels],
         },

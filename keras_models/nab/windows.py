@@ -75,5 +75,14 @@ def prepare(values: np.ndarray, window: int, fractions: tuple[float, float, floa
             )
     start, stop = bounds["train"]
     scaler = MinMaxScaler().fit(values[start:stop, None])
-    scaled = scaler.transform(values[:, None])[:, 0].astype(np.float32)
-    return WindowedSeries(scaled=scaled, bounds=bounds, window=window, scaler=scaler)
+    return WindowedSeries(scaled=scale(scaler, values), bounds=bounds, window=window, scaler=scaler)
+
+
+def scale(scaler: MinMaxScaler, values: np.ndarray) -> np.ndarray:
+    """(n,) values -> (n,) float32 scaled by the fitted `scaler`."""
+    return scaler.transform(np.asarray(values, dtype=np.float64)[:, None])[:, 0].astype(np.float32)
+
+
+def fitted_scaler(data_min: float, data_max: float) -> MinMaxScaler:
+    """The scaler a run fitted, rebuilt from the train part's min and max it recorded."""
+    return MinMaxScaler().fit(np.array([[data_min], [data_max]], dtype=np.float64))

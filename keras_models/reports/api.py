@@ -33,7 +33,7 @@ def markdown_file(value) -> Path:
 class Config(BaseConfig):
     """What to reproduce, where the runs live and where the report goes."""
 
-    budget: str = option("cpu", checks.one_of(*BUDGETS), "smoke (~15-20 min on 2 cores, pipeline proof), cpu (~3 h, "
+    budget: str = option("cpu", checks.one_of(*BUDGETS), "smoke (~15 min on 2 cores, pipeline proof), cpu (~3 h, "
                                                          "reduced budgets) or full (the reports' protocols)")
     only: tuple = option((), parts_option, f"parts ({','.join(PARTS)}) or run keys to keep, comma-separated (default: all)",
                          metavar="PARTS")

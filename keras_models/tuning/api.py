@@ -24,7 +24,8 @@ import os
 import sys
 from pathlib import Path
 
-from keras_models import fingerprint, runner
+from keras_models import fingerprint, runner, tracking
+from keras_models.errors import UserError
 from keras_models.rundir import RunDir, check_new_run
 from keras_models.tuning import distributed
 from keras_models.tuning.config import Config
@@ -69,6 +70,10 @@ def run(config: Config, *, resume: Path | None = None) -> runner.Result | None:
     if resume is None:
         check_new_run(experiment.runs_dir, EXPERIMENT, experiment.run_id)
     space, objective = config.space_dict(), config.objective_pair()
+    if tracking.resolve(experiment.track) and config.workers:
+        raise UserError("--track mlflow with --workers: a distributed search is not tracked yet; drop one of them")
+    if tracking.resolve(experiment.track) and not distributed.is_child():
+        tracking.connect(experiment.runs_dir, EXPERIMENT)  # an unreachable store stops here
     loaded = load(config)
     if resume is None:
         base = config.family.make_job(experiment, loaded)  # describes the data and its files
@@ -86,7 +91,10 @@ def run(config: Config, *, resume: Path | None = None) -> runner.Result | None:
         command = [sys.executable, "-m", "experiments.tune", "--resume", str(run_dir.path)]
         distributed.launch(command, run_dir.path, config.workers, config.timeout)
         return None
-    with runner.interruptible(run_dir.path, EXPERIMENT):
+    track = tracking.resolve(experiment.track) if not distributed.is_child() else None
+    with runner.interruptible(run_dir.path, EXPERIMENT), \
+            tracking.tracked(track, run_dir.path, experiment=EXPERIMENT, model=config.model, config=config.to_dict(),
+                             seed=experiment.seed, runs_dir=run_dir.path.parent.parent):
         return _search_and_finish(config, loaded, space, objective, run_dir)
 
 
@@ -115,6 +123,7 @@ def _search_and_finish(config: Config, loaded, space: dict, objective: tuple[str
     model = TunableModel(lambda c: config.family.make_job(c, loaded), experiment, space, objective)
     tuner = search.make_tuner(config.tuner, model, objective=objective, trials=config.trials,
                               epochs=experiment.epochs, seed=experiment.seed, directory=run_dir.path / "tuner")
+    model.oracle = tuner.oracle
     callbacks = [keras.callbacks.TensorBoard(str(run_dir.logs_path / "trials"))] if experiment.tensorboard else []
     with run_dir.writing():
         search.search(tuner, experiment.epochs, callbacks)

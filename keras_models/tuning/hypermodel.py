@@ -16,7 +16,7 @@ import keras
 import keras_tuner
 import numpy as np
 
-from keras_models import runner
+from keras_models import runner, tracking
 from keras_models.optimizers import OptimizerConfig, schedule_callbacks
 from keras_models.tuning.search_space import split_values
 
@@ -104,6 +104,8 @@ class TunableModel(keras_tuner.HyperModel):
         super().__init__(name="search")
         self.make_job, self.config, self.space, self.objective = make_job, config, space, objective
         self._last = (None, None)
+        self.trials_fitted = 0
+        self.oracle = None  # set by the search: names each trial's tracked run by its trial id
 
     def job(self, values: dict) -> runner.Job:
         """The trial's job (the last one is kept: `build` and `fit` of a trial share it)."""
@@ -111,6 +113,12 @@ class TunableModel(keras_tuner.HyperModel):
         if self._last[0] != key:
             self._last = (key, trial_job(self.make_job, self.config, values))
         return self._last[1]
+
+    def _trial_id(self) -> str:
+        """The tuner's id of the trial being fitted (its count in this process when unknown)."""
+        ongoing = getattr(self.oracle, "ongoing_trials", None) or {}
+        trial = ongoing.get(os.environ.get("KERASTUNER_TUNER_ID", "tuner0"))
+        return trial.trial_id if trial is not None else str(self.trials_fitted - 1)
 
     def build(self, hp):
         job = self.job(declare(hp, self.space))
@@ -130,5 +138,12 @@ class TunableModel(keras_tuner.HyperModel):
             name, direction = self.objective
             own.append(keras.callbacks.EarlyStopping(monitor=name, mode=direction, patience=job.config.patience))
         keras.utils.set_random_seed(self.config.seed)
-        # The tuner's own callbacks (checkpoint of the best epoch) come after ours: they see our logs.
-        return runner.fit(model, job, callbacks=own + list(callbacks), verbose=verbose, **kwargs)
+        self.trials_fitted += 1
+        with tracking.trial(values, f"trial {self._trial_id()}") as tracked:
+            if tracked is not None:
+                own.append(tracking.callback())
+            # The tuner's own callbacks (checkpoint of the best epoch) come after ours: they see our logs.
+            history = runner.fit(model, job, callbacks=own + list(callbacks), verbose=verbose, **kwargs)
+            if tracked is not None:
+                tracking.log_objective(history, self.objective)
+        return history

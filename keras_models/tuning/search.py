@@ -10,9 +10,12 @@ was killed is run again.
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 from pathlib import Path
 
 import keras_tuner
+from keras_tuner.src import utils as tuner_utils
 
 from keras_models import runner
 from keras_models.tuning import hypermodel
@@ -27,6 +30,18 @@ def oracle_seed(seed: int) -> int:
     return seed if seed > 0 else 2**31 - 1
 
 
+def _atomic_save_json(path, obj):
+    """Keras Tuner's `save_json` (oracle.json, trial.json), written to a temporary file then
+    renamed: a search killed in the middle of a write leaves the previous file whole, so
+    `--resume` can read it (a plain write left an empty oracle.json behind)."""
+    text = json.dumps(obj)
+    temporary = f"{path}.tmp-{os.getpid()}"
+    with open(temporary, "w") as f:
+        f.write(text)
+    os.replace(temporary, path)
+    return text
+
+
 def make_tuner(kind: str, model: hypermodel.TunableModel, *, objective: tuple[str, str], trials: int, epochs: int,
                seed: int, directory: Path) -> keras_tuner.Tuner:
     """A random, bayesian or hyperband tuner of `model`, at most `trials` trials.
@@ -35,6 +50,7 @@ def make_tuner(kind: str, model: hypermodel.TunableModel, *, objective: tuple[st
     trials even if its brackets want more. Bayesian optimisation samples
     max(2, trials // 2) random trials before fitting its Gaussian process.
     """
+    tuner_utils.save_json = _atomic_save_json  # the module's functions look it up when they save
     common = dict(hypermodel=model, objective=keras_tuner.Objective(*objective), seed=oracle_seed(seed),
                   directory=str(directory), project_name=PROJECT, overwrite=False,
                   max_retries_per_trial=0, max_consecutive_failed_trials=MAX_CONSECUTIVE_FAILED)
