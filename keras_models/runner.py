@@ -18,6 +18,10 @@ typed configuration) and calls `run(job)`, which:
 7. saves model.keras and saved_model/, each reloaded and compared with the model;
 8. writes metrics.json last: its presence marks a finished run.
 
+With ``--track mlflow`` (`keras_models.tracking`) the same steps are one MLflow run: the
+store is checked before step 4, every epoch's metrics are logged during step 4, and
+metrics.json's numbers and the run's files after step 8.
+
 Ctrl-C during training ends with `Interrupted` (the command prints how to resume);
 a write that fails (disk full, read-only folder) ends with a `UserError` saying so.
 """
