@@ -47,11 +47,11 @@ def load(files: list[Path], size: tuple[int, int]) -> tuple[np.ndarray, list[Pat
 
     images, kept, problems = [], [], {}
     for path in files:
-        problem = decode_problem(path)
-        if problem is not None:
-            problems[str(path)] = problem
+        try:
+            image = tf.io.decode_image(tf.io.read_file(str(path)), channels=3, expand_animations=False)
+        except tf.errors.OpError:
+            problems[str(path)] = decode_problem(path) or "TensorFlow cannot decode it"
             continue
-        image = tf.io.decode_image(tf.io.read_file(str(path)), channels=3, expand_animations=False)
         images.append(tf.image.resize(image, size, method="bilinear").numpy().astype(np.float32))
         kept.append(path)
     return (np.stack(images) if images else np.zeros((0, *size, 3), np.float32)), kept, problems

@@ -27,6 +27,7 @@ def _one_input(config: Config) -> Path:
 
 
 def predict(run: FinishedRun, config: Config) -> Prediction:
+    from keras_models import nab
     from keras_models.nab import plots, scoring
     from keras_models.nab.data import load_windows, read_series_csv
     from keras_models.nab.experiment import reconstruction_errors
@@ -36,14 +37,14 @@ def predict(run: FinishedRun, config: Config) -> Prediction:
     if not path.is_file():
         raise UserError(f"{path}: no such file; give a timestamp,value CSV")
     frame = read_series_csv(path)
-    window = int(run.config["window"])
+    recorded = nab.Config.from_dict(run.config, source=f"{run.path}/config.json")
+    window = recorded.window
     if len(frame) < window:
         raise UserError(f"{path}: {len(frame)} rows, fewer than the run's window of {window}; give a longer series")
     scaler = fitted_scaler(**run.recorded("scaler", "its scaler"))
     windows = sliding_windows(scale(scaler, frame["value"].to_numpy()), window)
-    eval_batch = run.config.get("eval_batch_size") or run.config.get("batch_size") or 32
     errors = np.full(len(frame), np.nan)
-    errors[window - 1:] = reconstruction_errors(run.model(), windows, eval_batch)
+    errors[window - 1:] = reconstruction_errors(run.model(), windows, recorded.eval_batch)  # the run's batches
     threshold = float(run.metrics["threshold"]["value"])
     flags = np.nan_to_num(errors, nan=-np.inf) > threshold
     table = pd.DataFrame({"timestamp": frame["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S"),
