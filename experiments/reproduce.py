@@ -15,6 +15,7 @@ reports/<budget>-<time>/REPORT.md. The same from Python:
 
 from __future__ import annotations
 
+import signal
 import sys
 
 from keras_models import cli, reports
@@ -27,6 +28,10 @@ def build_parser() -> cli.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # A shell without job control starts `reproduce ... &` with SIGINT ignored, and the
+    # workers inherit that: SIGINT would be lost until a worker's training began. This
+    # command stops on SIGINT however it was started, and so do its workers.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     values, _ = cli.parse(build_parser(), argv)
     command = "python -m experiments.reproduce " + " ".join(sys.argv[1:] if argv is None else argv)
     try:

@@ -308,3 +308,36 @@ def test_a_killed_reproduce_resumes_and_reuses_finished_runs(tmp_path):
 
     done = run_cli("experiments.reproduce", *args[3:], "--report-id", "third", cwd=tmp_path, env=env)
     assert done.returncode == 0 and "2 finished" in done.stdout and "=== training" not in done.stdout
+
+
+def test_ctrl_c_in_a_worker_s_start_up_stops_reproduce_started_with_sigint_ignored(tmp_path):
+    """A shell without job control starts `reproduce ... &` with SIGINT ignored; SIGINT while
+    a worker still imports and loads data must stop both, keeping no finished run."""
+    env = {**os.environ, "KERAS_MODELS_DATA": str(_nab_data(tmp_path / "data")), "PYTHONPATH": str(REPO),
+           "KERAS_MODELS_CACHE": str(tmp_path / "cache"), "PYTHONUNBUFFERED": "1"}
+    child = subprocess.Popen([sys.executable, "-m", "experiments.reproduce", "--budget", "smoke", "--only", "nab-v1"],
+                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    lines = []
+    for line in child.stdout:  # the worker has just been started
+        lines.append(line)
+        if line.startswith("=== training"):
+            break
+    time.sleep(0.5)
+    os.killpg(child.pid, signal.SIGINT)
+    output = "".join(lines) + child.communicate(timeout=120)[0]
+    assert child.returncode == 130, output[-3000:]
+    assert "run the same command again" in output
+    assert not list((tmp_path / "runs").glob("*/*/metrics.json")), "the run was stopped before it finished"
+
+
+def test_a_worker_that_ignores_ctrl_c_is_terminated_not_waited_for_forever():
+    from keras_models.reports import runs
+
+    stubborn = subprocess.Popen([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGINT, "
+                                 "signal.SIG_IGN); print('ready', flush=True); time.sleep(60)"],
+                                stdout=subprocess.PIPE, text=True)
+    stubborn.stdout.readline()
+    started = time.time()
+    runs._stop(stubborn, grace=0.1, stop_timeout=1.0)
+    assert stubborn.returncode == -signal.SIGTERM and time.time() - started < 30

@@ -139,13 +139,22 @@ def execute(state: RunState, runs_dir: Path) -> RunState:
     return inspect(state.run, runs_dir)
 
 
-def _stop(child: subprocess.Popen) -> None:
+def _stop(child: subprocess.Popen, grace: float = 10.0, stop_timeout: float = 120.0) -> None:
     """Let the child end on its own Ctrl-C (a terminal sends it to both); if only this process
-    got it, pass it on. The child then keeps its run folder for a resume."""
+    got it, pass it on. The child then keeps its run folder for a resume. A child that still
+    runs `stop_timeout` seconds later is terminated (its last finished epoch stays in its
+    backup), so the command never hangs on it."""
     try:
-        child.wait(timeout=10)
+        child.wait(timeout=grace)
+        return
     except subprocess.TimeoutExpired:
         child.send_signal(signal.SIGINT)
+    try:
+        child.wait(timeout=stop_timeout)
+    except subprocess.TimeoutExpired:
+        print(f"the run's process did not stop within {stop_timeout:.0f} s of Ctrl-C; terminating it",
+              file=sys.stderr, flush=True)
+        child.terminate()
         child.wait()
 
 
