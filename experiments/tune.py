@@ -28,6 +28,8 @@ from keras_models.tuning import families, search_space
 PROG = "python -m experiments.tune"
 #: family settings that the search samples (flags for them would be overridden)
 SEARCHED = ("batch_size", "balance", "learning_rate", "optimizer", "schedule")
+#: a search spreads trials over processes (its own --workers); one trial stays on one device
+ONE_DEVICE = ("distribute", "devices", "local_workers")
 
 
 def build_parser(family: families.Family) -> cli.ArgumentParser:
@@ -42,7 +44,7 @@ def build_parser(family: families.Family) -> cli.ArgumentParser:
                         help=f"what the search optimises: {', '.join(objectives)} (default {next(iter(objectives))})")
     patience = {f.name: f.default for f in dataclasses.fields(family.api.Config)}["patience"]
     cli.add_config_flags(parser, family.api.Config, title=f"{family.name} experiment",
-                         exclude=(family.model_field, *SEARCHED),
+                         exclude=(family.model_field, *SEARCHED, *ONE_DEVICE),
                          defaults={"epochs": 3, "patience": None if patience is None else 0})
     cli.add_resume_flag(parser)
     return parser

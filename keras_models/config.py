@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from keras_models import checks
+from keras_models.distribute import STRATEGIES, check_options, device_list
 from keras_models.errors import UserError
 
 _MISSING = dataclasses.MISSING
@@ -183,6 +184,15 @@ class TrainConfig(Config):
                             "float32, mixed_bfloat16 (CPUs with AVX512-BF16) or mixed_float16 (NVIDIA GPUs); "
                             "outputs, losses and the export stay float32")
     jit_compile: bool = option(False, checks.boolean, "compile the train step with XLA")
+    distribute: str = option("none", checks.one_of(*STRATEGIES),
+                             "data-parallel training: none, mirrored (every local GPU, or --devices) or "
+                             "multi-worker (TF_CONFIG or --workers; refused with this Keras: README)")
+    devices: tuple | None = option(None, checks.optional(device_list),
+                                   "devices of --distribute mirrored, such as gpu:0,gpu:1; cpu:0,cpu:1 splits "
+                                   "the CPU into logical devices", metavar="DEV,DEV")
+    local_workers: int | None = option(None, checks.optional(checks.positive_int),
+                                       "with --distribute multi-worker: start N worker processes on 127.0.0.1",
+                                       flag="--workers", metavar="N")
     threads: int | None = option(None, checks.optional(checks.positive_int),
                                  "TensorFlow's intra- and inter-op threads (default: TensorFlow's, one per core)")
     prefetch: bool = option(True, checks.boolean, "gather the next training batches while a step runs",
@@ -190,6 +200,10 @@ class TrainConfig(Config):
     tensorboard: bool = option(True, checks.boolean, "write TensorBoard logs", flag="--no-tensorboard")
     track: str | None = option(None, _track, "track the run in MLflow: mlflow (the `mlflow` extra; or set "
                                              "KERAS_MODELS_TRACK=mlflow once); MLFLOW_TRACKING_URI picks the store")
+
+    def validate(self) -> None:
+        """`--devices` only with mirrored, `--workers` only with multi-worker (`keras_models.distribute`)."""
+        check_options(self)
 
     @property
     def eval_batch(self) -> int:

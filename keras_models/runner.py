@@ -7,7 +7,8 @@ typed configuration) and calls `run(job)`, which:
 1. checks the run folder (a new name is free; a resumed run is unfinished and its data
    files are unchanged), before TensorFlow is imported;
 2. seeds everything (`keras.utils.set_random_seed`) and turns on deterministic ops;
-3. builds and compiles the model (a model that cannot be built leaves no run folder);
+3. builds and compiles the model, under the ``--distribute`` strategy's scope when one is
+   given (`keras_models.distribute`; a model that cannot be built leaves no run folder);
 4. creates the run folder with config.json (or reopens it), then fits with CSVLogger,
    ModelCheckpoint, EarlyStopping (``patience > 0``), TensorBoard and `RunBackup`,
    which restores everything a resumed run needs to end as an uninterrupted one
@@ -36,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from keras_models import fingerprint
+from keras_models import distribute, fingerprint
 from keras_models.config import TrainConfig
 from keras_models.errors import UserError
 from keras_models.optimizers import OptimizerConfig
@@ -344,6 +345,7 @@ def run_experiment(config: TrainConfig, experiment: str, package: str, load: Cal
     if resume is None:
         check_new_run(config.runs_dir, experiment, config.run_id)
     set_threads(config.threads)  # before the data: loading may start TensorFlow
+    distribute.configure(config)  # likewise: logical devices exist only if made before TensorFlow starts
     loaded = load(config) if loaded is None else loaded
     make_job = importlib.import_module(f"{package}.experiment").make_job
     return run(make_job(config, loaded, resume=resume))
@@ -365,9 +367,11 @@ def run(job: Job) -> Result:
         tracking.connect(runs_root, job.experiment, tracking.recorded(reopened.path).get("tracking_uri")
                          if reopened else None)
     set_threads(opts.threads)
+    strategy = distribute.strategy(opts)  # a missing --devices entry stops here, before any folder
     set_seed(opts.seed)
-    model = job.build_model()  # before the run folder: a model that cannot be built leaves none behind
-    model.compile(**job.compile_kwargs(), jit_compile=opts.jit_compile)
+    with distribute.scope(strategy):  # variables (model, optimizer, metrics) mirrored on every replica
+        model = job.build_model()  # before the run folder: a model that cannot be built leaves none behind
+        model.compile(**job.compile_kwargs(), jit_compile=opts.jit_compile)
     run_dir = reopened or create_run(job)
     with interruptible(run_dir.path, job.experiment), \
             tracking.tracked(track, run_dir.path, experiment=job.experiment, model=job.model,
@@ -396,6 +400,7 @@ def run(job: Job) -> Result:
                 "epochs_run": int(len(history)),
                 "resumed": reopened is not None and job.resume is not None,
                 "fit_seconds_this_session": round(fit_seconds, 2),
+                "distribute": distribute.describe(strategy),
                 **evaluate_splits(model, job),
             }
             if job.evaluate is not None:

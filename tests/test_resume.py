@@ -32,6 +32,18 @@ def kill_after_epochs(command: list[str], history, epochs: int, cwd) -> None:
         process.wait()
 
 
+def kill_and_resume(flags: list[str], runs, cwd):
+    """Run `experiments.nab_autoencoder flags --run-id killed`, kill it after 2 epochs, resume
+    it to the end; its run folder."""
+    killed = runs / "nab_autoencoder" / "killed"
+    kill_after_epochs([sys.executable, "-m", "experiments.nab_autoencoder", *flags, "--run-id", "killed"],
+                      killed / "history.csv", 2, cwd)
+    assert not (killed / "metrics.json").exists(), "the run should have been killed mid-fit"
+    resumed = run_cli("experiments.nab_autoencoder", "--resume", killed, cwd=cwd)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    return killed
+
+
 def comparable(run) -> dict:
     metrics = json.loads((run / "metrics.json").read_text())
     return {k: v for k, v in metrics.items() if k not in VOLATILE}
@@ -45,13 +57,7 @@ def test_killed_run_with_patience_resumes_to_the_uninterrupted_metrics(tmp_path)
     whole = run_cli("experiments.nab_autoencoder", *flags, "--run-id", "whole", cwd=tmp_path)
     assert whole.returncode == 0, whole.stderr[-3000:]
 
-    killed = runs / "nab_autoencoder" / "killed"
-    kill_after_epochs([sys.executable, "-m", "experiments.nab_autoencoder", *flags, "--run-id", "killed"],
-                      killed / "history.csv", 2, tmp_path)
-    assert not (killed / "metrics.json").exists(), "the run should have been killed mid-fit"
-    resumed = run_cli("experiments.nab_autoencoder", "--resume", killed, cwd=tmp_path)
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
-
+    killed = kill_and_resume(flags, runs, tmp_path)
     assert comparable(killed) == comparable(runs / "nab_autoencoder" / "whole")
     pd.testing.assert_frame_equal(pd.read_csv(killed / "history.csv"),
                                   pd.read_csv(runs / "nab_autoencoder" / "whole" / "history.csv"))

@@ -78,6 +78,7 @@ class Config(TrainConfig):
     patience: int = patience_option(3)
 
     def validate(self) -> None:
+        super().validate()
         if (self.train_file is None) != (self.test_file is None):
             raise UserError("give both --train-file and --test-file, or neither (to build beats from the MIT-BIH "
                             "records)")

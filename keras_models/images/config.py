@@ -83,6 +83,7 @@ class Config(TrainConfig):
     def validate(self) -> None:
         """`weights` only for efficientnet_b0; `model_args` checked against the builder
         (names, types, ranges, rules such as a ViT patch dividing the image) and normalised."""
+        super().validate()
         if self.weights is not None and self.model != WEIGHTS_MODEL:
             raise UserError(f"--weights is for {WEIGHTS_MODEL} only (the other models train from scratch); "
                             f"drop it or pick --model {WEIGHTS_MODEL}")

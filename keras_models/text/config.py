@@ -50,6 +50,7 @@ class Config(TrainConfig):
 
     def validate(self) -> None:
         """A variant without early stopping refuses a positive patience; one with it refuses 0."""
+        super().validate()
         variant = self.spec
         if not variant.early_stopping and self.patience:
             raise UserError(f"--patience {self.patience}: variant {variant.name} trains without early stopping; "
