@@ -27,7 +27,7 @@ import pandas as pd
 from keras_models import datapaths
 from keras_models.audit import format_table
 from keras_models.errors import UserError
-from keras_models.nab import data, orion_figures
+from keras_models.nab import data, orion_figures, scoring
 from keras_models.nab.config import DETECTION_FIELDS, Config
 
 TABLES = "nab_category"
@@ -117,16 +117,14 @@ def row(series: str, metrics: dict, version: str) -> dict:
 
 
 def _f1(tp: int, fp: int, fn: int) -> float:
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    return scoring.counts_scores(tp, fp, fn)["f1"]
 
 
 def summarise(table: pd.DataFrame, version: str) -> dict:
     """Mean F1 over series, and the pooled F1 of the summed counts (Orion's aggregation),
     ours and Orion's over the series where Orion has figures."""
-    tp, fp, fn = (int(table[c].sum()) for c in ("tp", "fp", "fn"))
     summary = {"series": int(len(table)), "mean_f1": float(table["f1"].mean()),
-               "pooled": {"tp": tp, "fp": fp, "fn": fn, "precision": tp / (tp + fp) if tp + fp else 0.0,
-                          "recall": tp / (tp + fn) if tp + fn else 0.0, "f1": _f1(tp, fp, fn)},
+               "pooled": scoring.counts_scores(*(int(table[c].sum()) for c in ("tp", "fp", "fn"))),
                "orion_pipeline": orion_figures.PIPELINE_OF_VERSION[version], "orion_source": orion_figures.SOURCE}
     published = table.dropna(subset=["orion_tp/fp/fn"])
     if len(published):

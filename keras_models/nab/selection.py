@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from keras_models.nab.detection import Detection
+from keras_models.nab.scoring import counts_scores
 
 #: the options tried: error type x smoothing x threshold rule x merge gap
 GRID = {
@@ -31,10 +32,6 @@ def grid(options: dict = GRID) -> list[Detection]:
     """Every combination of `options` as a `Detection`."""
     names = list(options)
     return [Detection(**dict(zip(names, values))) for values in itertools.product(*options.values())]
-
-
-def _f1(tp: int, fp: int, fn: int) -> float:
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
 def score_grid(run_dirs: list[Path], detections: list[Detection]) -> pd.DataFrame:
@@ -63,6 +60,6 @@ def score_grid(run_dirs: list[Path], detections: list[Detection]) -> pd.DataFram
 def rank(scores: pd.DataFrame) -> pd.DataFrame:
     """Per detection over all series: pooled F1, mean F1 and the counts, best first."""
     summed = scores.groupby("detection")[["tp", "fp", "fn"]].sum()
-    table = summed.assign(pooled_f1=[_f1(*row) for row in summed.itertuples(index=False)],
+    table = summed.assign(pooled_f1=[counts_scores(*row)["f1"] for row in summed.itertuples(index=False)],
                           mean_f1=scores.groupby("detection")["f1"].mean())
     return table.sort_values(["pooled_f1", "mean_f1"], ascending=False).reset_index()
