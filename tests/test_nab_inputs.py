@@ -53,7 +53,11 @@ BAD_INPUTS = {
     # hostile inputs of issue 10: each one line, exit 2, before TensorFlow loads
     "NaN in the split": (lambda p: ["--split", "nan,0.5,0.5"], "argument --split: expected 3 positive fractions"),
     "inf in the split": (lambda p: ["--split", "inf,0.5,0.5"], "argument --split: expected 3 positive fractions"),
-    "infinite threshold": (lambda p: ["--threshold", "mean-std:inf"], "argument --threshold: expected max-train, percentile:P (0 < P <= 100) or mean-std:K (K >= 0), got 'mean-std:inf'"),
+    "infinite threshold": (lambda p: ["--threshold", "mean-std:inf"], "argument --threshold: expected max-train, percentile:P (0 < P <= 100) or mean-std:K (K >= 0), dynamic or dynamic-fixed:K (K >= 0), got 'mean-std:inf'"),
+    "bad dynamic threshold": (lambda p: ["--threshold", "dynamic-fixed:x"], "dynamic or dynamic-fixed:K (K >= 0), got"),
+    "unknown error type": (lambda p: ["--errors", "overlap"], "argument --errors: unknown value 'overlap'"),
+    "smoothing out of range": (lambda p: ["--smoothing", "ewma:2"], "expected none, ewma:F or rolling:F"),
+    "zero-length segments": (lambda p: ["--min-segment", "0"], "argument --min-segment: expected a positive integer"),
     "NaN threshold": (lambda p: ["--threshold", "percentile:nan"], "argument --threshold: expected max-train"),
     "seed above 2**32-1": (lambda p: ["--seed", "4294967296"], "expected a seed in 0..4294967295"),
     "negative seed": (lambda p: ["--seed", "-1"], "expected a seed in 0..4294967295"),

@@ -120,3 +120,15 @@ def test_real_aapl_series_matches_the_report(shared_data, monkeypatch):
 
 def test_synthetic_writer_is_valid(tmp_path):
     assert len(data.read_series_csv(write_series(tmp_path / "s.csv", n=100, spikes=(50,)))) == 100
+
+
+def test_a_timestamp_going_back_is_refused_in_a_user_csv_and_kept_in_file_order_in_nab_s_own_files(tmp_path,
+                                                                                                      capsys):
+    path = write_series(tmp_path / "s.csv", n=100, spikes=(50,))
+    lines = path.read_text().splitlines()
+    lines[30] = lines[20].split(",")[0] + "," + lines[30].split(",")[1]  # an hour repeated, as in NAB's DST files
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(UserError, match="timestamps must increase strictly; line 31 does not"):
+        data.read_series_csv(path)
+    frame = data.read_series_csv(path, nab_file=True)
+    assert len(frame) == 100 and "goes back" in capsys.readouterr().err

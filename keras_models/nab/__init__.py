@@ -5,11 +5,14 @@ Python API (no TensorFlow until training starts)::
     from keras_models import nab
     result = nab.run(nab.Config(version="v3", epochs=2))   # -> Result(run_dir, metrics)
 
-Modules: config (the typed `Config`), api (`run`, `resume`, `compare`, `load`), data,
-windows, thresholds, scoring, experiment (the runner job and its evaluation), plots, eda.
+Modules: config (the typed `Config`), api (`run`, `resume`, `compare`, `load`, `rescore`),
+category (`run_category`: one run per series of a glob, one table; orion_figures: Orion's
+published counts), data, windows, thresholds, detection (errors, smoothing, threshold
+rules, segments), scoring, experiment (the runner job and its evaluation), plots, eda.
 """
 
-from keras_models.nab.api import EXPERIMENT, compare, load, resume, run
+from keras_models.nab.api import EXPERIMENT, compare, load, rescore, resume, run
+from keras_models.nab.category import run_category
 from keras_models.nab.config import VERSIONS, Config
 
-__all__ = ["EXPERIMENT", "VERSIONS", "Config", "compare", "load", "resume", "run"]
+__all__ = ["EXPERIMENT", "VERSIONS", "Config", "compare", "load", "rescore", "resume", "run", "run_category"]

@@ -6,6 +6,8 @@
     result.metrics["window_scores"]["whole_series"]["f1"]
     nab.compare(nab.Config(epochs=2))          # the four versions and their table
     nab.resume("runs/nab_autoencoder/<run-id>")
+    nab.run_category(nab.Config(version="v1"), "realKnownCause/*")   # one run per series, one table
+    nab.rescore("runs/nab_autoencoder/<run-id>", nab.Config(threshold="dynamic").detection)  # no training
 
 Every function checks its configuration and reads the data before TensorFlow loads.
 """
@@ -16,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from keras_models import comparison, runner
+from keras_models.errors import UserError
 from keras_models.nab import data, windows
 from keras_models.nab.config import VERSIONS, Config
-from keras_models.nab.thresholds import Threshold
+from keras_models.nab.detection import Detection
 
 EXPERIMENT = "nab_autoencoder"
 
@@ -26,19 +29,22 @@ EXPERIMENT = "nab_autoencoder"
 @dataclass(frozen=True)
 class NabData:
     """A loaded series: the raw `series`, its labelled windows (None: no labels), the
-    windowed split (windows of shape (m, window, 1) per part), the threshold rule and
-    the files read."""
+    windowed split (windows of shape (m, window, 1) per part) and the files read."""
 
     series: data.Series
     labels: list | None
     windowed: windows.WindowedSeries
-    threshold: Threshold
     files: list[Path]
     labels_given: bool = False
 
 
 def load(config: Config) -> NabData:
     """Read, check and window the series of `config` (`UserError` on bad input; no TensorFlow)."""
+    from keras_models.nab.category import is_pattern
+
+    if is_pattern(config.series) and config.csv is None:
+        raise UserError(f"--series {config.series!r} names several series: train them with "
+                        "`nab.run_category(config, pattern)` (the command does so itself)")
     series = data.load_series(config.series, config.csv)
     labels, files = None, [series.path]
     if config.csv is None or config.labels is not None:
@@ -46,12 +52,32 @@ def load(config: Config) -> NabData:
         labels = data.load_windows(config.csv.stem if config.csv else series.name, labels_file)
         files.append(labels_file)
     windowed = windows.prepare(series.values, config.window, tuple(config.split), name=str(series.path))
-    return NabData(series, labels, windowed, Threshold.parse(config.threshold), files, config.labels is not None)
+    return NabData(series, labels, windowed, files, config.labels is not None)
 
 
 def run(config: Config, *, resume: Path | None = None, loaded: NabData | None = None) -> runner.Result:
     """Train `config.version` on its series, detect and score anomalies; the run folder and metrics."""
     return runner.run_experiment(config, EXPERIMENT, __package__, load, resume=resume, loaded=loaded)
+
+
+def rescore(run_dir: Path, detection: Detection) -> dict:
+    """The detection metrics of a finished run under other detection options, from the
+    reconstructions it saved: no training, no TensorFlow."""
+    import numpy as np
+
+    from keras_models.nab.experiment import RECONSTRUCTIONS, Detector
+    from keras_models.rundir import RunDir
+
+    run_dir = Path(run_dir)
+    saved = run_dir / RECONSTRUCTIONS
+    if not (run_dir / "metrics.json").is_file() or not saved.is_file():
+        raise UserError(f"{run_dir}: not a finished NAB run with its {RECONSTRUCTIONS} (runs trained before "
+                        "the detection options were added lack it); train it again")
+    config = Config.from_dict(RunDir(run_dir).read_config().get("config"), source=f"{run_dir}/config.json")
+    loaded = load(config)
+    detector = Detector(loaded.series, loaded.windowed, loaded.labels, detection, config.eval_batch,
+                        loaded.labels_given)
+    return detector.score(np.load(saved), f"nab_{config.version}")
 
 
 def resume(run_dir: Path, epochs: int | None = None) -> runner.Result:

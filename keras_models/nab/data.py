@@ -10,6 +10,7 @@ at a pinned commit, checked against the sha256 below.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,11 +86,16 @@ def load_series(series: str = DEFAULT_SERIES, csv: Path | None = None) -> Series
     relpath = f"data/{series}.csv"
     path = datapaths.resolve(f"nab/{relpath}", explicit=csv, remote=_remote(relpath), flag="--csv")
     name = series if csv is None else Path(csv).stem
-    return Series(name=name, path=path, frame=read_series_csv(path))
+    return Series(name=name, path=path, frame=read_series_csv(path, nab_file=csv is None))
 
 
-def read_series_csv(path: Path) -> pd.DataFrame:
-    """Read and check a ``timestamp,value`` CSV; `UserError` names the first problem."""
+def read_series_csv(path: Path, nab_file: bool = False) -> pd.DataFrame:
+    """Read and check a ``timestamp,value`` CSV; `UserError` names the first problem.
+
+    Timestamps must increase strictly, except in NAB's own files (`nab_file`): two of them
+    repeat an hour where a clock went back (ec2_request_latency_system_failure,
+    machine_temperature_system_failure). NAB's detectors read those rows in file order, and
+    so does this package; a note says so."""
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
@@ -117,7 +123,11 @@ def read_series_csv(path: Path) -> pd.DataFrame:
                         "use e.g. 2015-02-26 21:42:53")
     if not stamps.is_monotonic_increasing or stamps.duplicated().any():
         first = int(np.flatnonzero(~(stamps.diff().iloc[1:] > pd.Timedelta(0)).to_numpy())[0]) + 1
-        raise UserError(f"{path}: timestamps must increase strictly; line {line(first)} does not; sort the file")
+        if not nab_file:
+            raise UserError(f"{path}: timestamps must increase strictly; line {line(first)} does not; sort the file")
+        repeated = int((stamps.diff().iloc[1:] <= pd.Timedelta(0)).sum())
+        print(f"note: {Path(path).name}: the timestamp on line {line(first)} goes back ({repeated} such row(s)); "
+              "NAB's own file, read in file order as NAB does", file=sys.stderr)
     return pd.DataFrame({"timestamp": stamps, "value": values.astype(np.float64)})
 
 

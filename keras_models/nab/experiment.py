@@ -1,32 +1,36 @@
 """The NAB autoencoder experiment: one `runner.Job` per version, detection and scoring.
 
 Every version reads windows of shape (batch, window, 1) scaled to [0, 1] and is
-trained to reconstruct them (Adam, MSE). A window's reconstruction error is its MSE;
-a window whose error exceeds the threshold (computed on training errors) flags the
-point it ends on.
+trained to reconstruct them (Adam, MSE). The detection step (`keras_models.nab.detection`)
+turns the reconstructions into flagged points; by default a window's MSE above the
+threshold (computed on training errors) flags the point it ends on.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from keras_models import runner
-from keras_models.nab import plots, scoring
+from keras_models.nab import detection, plots, scoring
 from keras_models.nab.api import EXPERIMENT, NabData
 from keras_models.nab.config import Config
 from keras_models.nab.data import Series
-from keras_models.nab.thresholds import Threshold
+from keras_models.nab.detection import Detection
 from keras_models.nab.windows import WindowedSeries
 
 
 
-def reconstruction_errors(model, windows: np.ndarray, batch_size: int) -> np.ndarray:
-    """The mean squared reconstruction error of each window: (n, window, 1) -> (n,)."""
-    reconstruction = model.predict(windows, batch_size=max(batch_size, 1024), verbose=0)
-    return np.mean((windows - reconstruction) ** 2, axis=(1, 2))
+def reconstruct(model, windows: np.ndarray, batch_size: int) -> np.ndarray:
+    """The model's reconstruction of every window: (m, window, 1) -> (m, window)."""
+    return model.predict(windows, batch_size=max(batch_size, 1024), verbose=0)[..., 0]
+
+
+#: the run-folder file holding every window's reconstruction (m, window), for `nab.rescore`
+RECONSTRUCTIONS = "reconstructions.npy"
 
 
 @dataclass
@@ -36,38 +40,45 @@ class Detector:
     series: Series
     windowed: WindowedSeries
     labels: list[scoring.Segment] | None
-    threshold: Threshold
+    detection: Detection
     batch_size: int
     labels_given: bool = False
 
-    def errors(self, model) -> np.ndarray:
-        """Reconstruction MSE of every window of the whole series: shape (n - window + 1,).
-        A part's errors are the slice `windowed.within_all(part)` of these."""
-        return reconstruction_errors(model, self.windowed.windows("all"), self.batch_size)
-
     def evaluate(self, model, run) -> dict:
-        """Threshold, anomalies, window scores and the result plots (a `Job.evaluate` hook)."""
+        """Reconstructions, anomalies, window scores and the result plots (a `Job.evaluate` hook).
+        The reconstructions are kept in the run folder, so other detection options can be
+        scored without training again (`nab.rescore`)."""
+        reconstructions = reconstruct(model, self.windowed.windows("all"), self.batch_size)
+        np.save(run.path / RECONSTRUCTIONS, reconstructions.astype(np.float32))
+        return self.score(reconstructions, model.name, run)
+
+    def score(self, reconstructions: np.ndarray, model_name: str, run=None) -> dict:
+        """Detect with `self.detection` on the reconstructions (m, window) and score; plots
+        into `run`'s folder when given."""
         stamps = self.series.timestamps
-        all_errors = self.errors(model)
-        threshold = self.threshold.value(all_errors[self.windowed.within_all("train")])
-
-        test_errors = all_errors[self.windowed.within_all("test")]
-        test_ends = self.windowed.window_ends("test")
-        test_rows = test_ends[test_errors > threshold]
-        all_rows = self.windowed.window_ends("all")[all_errors > threshold]
-
+        found = detection.detect(self.windowed.scaled, reconstructions, self.windowed.bounds["train"][1],
+                                 self.detection)
         test_start, test_stop = self.windowed.bounds["test"]
-        title = f"{model.name} on {self.series.name}"
-        plots.plot_errors(stamps[test_ends], test_errors, threshold, run.plot("test_error_threshold"),
-                          f"{title}: test reconstruction error vs threshold ({self.threshold})")
-        plots.plot_anomalies(self.series.frame.iloc[test_start:test_stop], test_rows - test_start,
-                             run.plot("test_anomalies"), f"{title}: anomalies in the test split")
-        plots.plot_anomalies(self.series.frame, all_rows, run.plot("series_anomalies"),
-                             f"{title}: anomalies over the whole series", windows=self.labels,
-                             test_start=stamps[test_start])
+        # the test split's own points: under `window` errors, those that end a window inside it
+        first_test = test_start + (self.windowed.window - 1 if self.detection.errors == "window" else 0)
+        test_rows = first_test + np.flatnonzero(found.flags[first_test:test_stop])
+        all_rows = np.flatnonzero(found.flags)
+        if run is not None:
+            title = f"{model_name} on {self.series.name}"
+            rule = f"{self.detection.threshold}, {self.detection.errors} errors, smoothing {self.detection.smoothing}"
+            plots.plot_errors(stamps[first_test:test_stop], found.errors[first_test:test_stop], found.threshold,
+                              run.plot("test_error_threshold"), f"{title}: test reconstruction error ({rule})",
+                              label=f"reconstruction error ({self.detection.errors})",
+                              flags=found.flags[first_test:test_stop])
+            plots.plot_anomalies(self.series.frame.iloc[test_start:test_stop], test_rows - test_start,
+                                 run.plot("test_anomalies"), f"{title}: anomalies in the test split")
+            plots.plot_anomalies(self.series.frame, all_rows, run.plot("series_anomalies"),
+                                 f"{title}: anomalies over the whole series", windows=self.labels,
+                                 test_start=stamps[test_start])
 
         metrics = {
-            "threshold": {"rule": str(self.threshold), "value": threshold},
+            "threshold": {"rule": self.detection.threshold, "value": found.threshold},
+            "detection": dataclasses.asdict(self.detection),
             "test_anomalies": {"count": int(len(test_rows)),
                                "timestamps": [str(stamps[r]) for r in test_rows]},
             "series_anomalies": {"count": int(len(all_rows)),
@@ -79,13 +90,13 @@ class Detector:
                 f"the labels file has no windows for {self.series.name}: nothing to score against"
                 if self.labels_given else f"no NAB labels for {self.series.name} (pass --labels FILE to score)")
             return metrics
-        flags = np.zeros(len(stamps), dtype=bool)
-        flags[all_rows] = True
         test_windows = scoring.windows_within(self.labels, stamps[test_start], stamps[test_stop - 1])
         metrics["window_scores"] = {
-            "whole_series": scoring.overlap_segment_scores(self.labels, scoring.flagged_segments(flags, stamps)),
+            "whole_series": scoring.overlap_segment_scores(self.labels,
+                                                           scoring.flagged_segments(found.flags, stamps)),
             "test_split": scoring.overlap_segment_scores(
-                test_windows, scoring.flagged_segments(flags[test_start:test_stop], stamps[test_start:test_stop])),
+                test_windows, scoring.flagged_segments(found.flags[test_start:test_stop],
+                                                       stamps[test_start:test_stop])),
         }
         return metrics
 
@@ -94,7 +105,7 @@ def make_job(config: Config, loaded: NabData, resume: Path | None = None) -> run
     """The runner job that trains `config.version` on the loaded series' windows."""
     windowed = loaded.windowed
     splits = {part: runner.Split(windowed.windows(part), windowed.windows(part)) for part in ("train", "val", "test")}
-    detector = Detector(loaded.series, windowed, loaded.labels, loaded.threshold, config.eval_batch,
+    detector = Detector(loaded.series, windowed, loaded.labels, config.detection, config.eval_batch,
                         loaded.labels_given)
     return runner.Job(
         experiment=EXPERIMENT,

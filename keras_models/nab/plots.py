@@ -64,12 +64,17 @@ def plot_polar_daily(frame: pd.DataFrame, path: Path, title: str) -> Path:
     return save(fig, path)
 
 
-def plot_errors(stamps: pd.DatetimeIndex, errors: np.ndarray, threshold: float, path: Path, title: str,
-                windows: list[Segment] | None = None) -> Path:
-    """Reconstruction error per window (dated by its last point) against the threshold."""
+def plot_errors(stamps: pd.DatetimeIndex, errors: np.ndarray, threshold: float | None, path: Path, title: str,
+                windows: list[Segment] | None = None, label: str = "reconstruction error (MSE per window)",
+                flags: np.ndarray | None = None) -> Path:
+    """Reconstruction errors (n,) at `stamps` (n,) against the threshold (None: a moving-window
+    rule, whose flagged points (n,) are marked instead)."""
     fig, ax = figure(11, 4)
-    ax.plot(stamps, errors, linewidth=0.8, label="reconstruction error (MSE per window)")
-    ax.axhline(threshold, color="tab:red", linestyle="--", label=f"threshold {threshold:.3g}")
+    ax.plot(stamps, errors, linewidth=0.8, label=label)
+    if threshold is not None:
+        ax.axhline(threshold, color="tab:red", linestyle="--", label=f"threshold {threshold:.3g}")
+    if flags is not None and flags.any():
+        ax.scatter(stamps[flags], errors[flags], marker=".", color="tab:red", s=8, zorder=3, label="flagged")
     _shade_windows(ax, windows)
     ax.set_yscale("log")
     ax.set_title(title)

@@ -38,8 +38,13 @@ def overlap_segment_scores(expected: list[Segment], observed: list[Segment]) -> 
     tp = sum(any(_overlaps(w, d) for d in observed) for w in expected)
     fn = len(expected) - tp
     fp = sum(not any(_overlaps(d, w) for w in expected) for d in observed)
+    return {"windows": len(expected), "detected_segments": len(observed), **counts_scores(tp, fp, fn)}
+
+
+def counts_scores(tp: int, fp: int, fn: int) -> dict:
+    """tp, fp, fn with their precision, recall and F1 (0 where undefined); summed counts of
+    several series give the pooled scores (Orion's aggregation of a dataset)."""
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"windows": len(expected), "detected_segments": len(observed), "tp": tp, "fp": fp, "fn": fn,
-            "precision": precision, "recall": recall, "f1": f1}
+    return {"tp": int(tp), "fp": int(fp), "fn": int(fn), "precision": precision, "recall": recall, "f1": f1}

@@ -1,8 +1,10 @@
 """NAB: a ``timestamp,value`` CSV -> every point's reconstruction error and anomaly flag.
 
-The run's model, window, scaler (the train part's min and max) and threshold are used as
-recorded, so the run's own series gives back the run's own anomalies. A point is dated
-by the window that ends on it; the first ``window - 1`` points have no error and no flag.
+The run's model, window, scaler (the train part's min and max), detection options and
+threshold are used as recorded, so the run's own series gives back the run's own
+anomalies (a moving-window threshold is found again on the new series). Under ``window``
+errors a point is dated by the window that ends on it, and the first ``window - 1``
+points have no error and no flag.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ def predict(run: FinishedRun, config: Config) -> Prediction:
     from keras_models import nab
     from keras_models.nab import plots, scoring
     from keras_models.nab.data import load_windows, read_series_csv
-    from keras_models.nab.experiment import reconstruction_errors
+    from keras_models.nab.detection import detect
+    from keras_models.nab.experiment import reconstruct
     from keras_models.nab.windows import fitted_scaler, scale, sliding_windows
 
     path = _one_input(config)
@@ -42,15 +45,17 @@ def predict(run: FinishedRun, config: Config) -> Prediction:
     if len(frame) < window:
         raise UserError(f"{path}: {len(frame)} rows, fewer than the run's window of {window}; give a longer series")
     scaler = fitted_scaler(**run.recorded("scaler", "its scaler"))
-    windows = sliding_windows(scale(scaler, frame["value"].to_numpy()), window)
-    errors = np.full(len(frame), np.nan)
-    errors[window - 1:] = reconstruction_errors(run.model(), windows, recorded.eval_batch)  # the run's batches
-    threshold = float(run.metrics["threshold"]["value"])
-    flags = np.nan_to_num(errors, nan=-np.inf) > threshold
+    values = scale(scaler, frame["value"].to_numpy())
+    reconstructions = reconstruct(run.model(), sliding_windows(values, window), recorded.eval_batch)  # its batches
+    threshold = run.metrics["threshold"]["value"]  # None: a moving-window rule, found again on this series
+    found = detect(values, reconstructions, 0, recorded.detection, threshold=threshold)
+    errors, flags = found.errors, found.flags
     table = pd.DataFrame({"timestamp": frame["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S"),
                           "value": frame["value"], "reconstruction_error": errors, "anomaly": flags})
+    rule = run.metrics["threshold"].get("rule", "?")
     summary = {"points": len(frame), "anomalies": int(flags.sum()),
-               "threshold": f"{threshold:.6g} ({run.metrics['threshold'].get('rule', '?')}, from the run)"}
+               "threshold": f"{rule} over this series" if threshold is None else
+               f"{float(threshold):.6g} ({rule}, from the run)"}
     windows_labelled = None
     if config.labels is not None:
         series = f"{path.parent.name}/{path.stem}"
