@@ -71,7 +71,7 @@ def check_options(config) -> None:
     if config.local_workers is None:
         cluster_spec()
     raise UserError(f"--distribute multi-worker: {MULTI_WORKER_FAILURE}; train on one machine with "
-                    "--distribute mirrored (README, \"Several devices\")")
+                    "--distribute mirrored (README, \"Train on several devices\")")
 
 
 def cluster_spec() -> dict:
