@@ -178,6 +178,10 @@ class TrainConfig(Config):
         None, checks.optional(checks.positive_int),
         "batch size of validation, evaluation and prediction (default: the batch size); larger is faster "
         "and gives the same numbers", cli=False)
+    train_eval: bool = option(
+        True, checks.boolean,
+        "evaluate the training split after training (metrics.json's \"train\"); off skips that pass over it, "
+        "minutes for a GRU on the heartbeat beats", cli=False)
     runs_dir: Path = option(Path("runs"), checks.path, "root of the run folders")
     run_id: str | None = option(None, checks.optional(run_id), "name of the run folder (default: time-stamped)")
     precision: str = option("float32", checks.one_of("float32", "mixed_bfloat16", "mixed_float16"),

@@ -78,7 +78,7 @@ def _config(tmp_path, model="nab_v3", **tune_kwargs):
                                              runs_dir=tmp_path / "runs"), **tune_kwargs)
 
 
-def _first_trials(directory, kind: str, seed: int, n: int = 3) -> list[dict]:
+def _tuner(directory, kind="random", seed=7):
     from keras_models.tuning import search
     from keras_models.tuning.hypermodel import TunableModel
 
@@ -88,9 +88,35 @@ def _first_trials(directory, kind: str, seed: int, n: int = 3) -> list[dict]:
     config = _config(directory)
     loaded = nab.load(config.experiment)
     model = TunableModel(lambda c: make_job(c, loaded), config.experiment, config.space_dict(), ("val_loss", "min"))
-    tuner = search.make_tuner(kind, model, objective=("val_loss", "min"), trials=5, epochs=9, seed=seed,
-                              directory=directory / "tuner")
+    return search.make_tuner(kind, model, objective=("val_loss", "min"), trials=5, epochs=9, seed=seed,
+                             directory=directory / "tuner")
+
+
+def _first_trials(directory, kind: str, seed: int, n: int = 3) -> list[dict]:
+    tuner = _tuner(directory, kind, seed)
     return [dict(tuner.oracle.create_trial(f"tuner{i}").hyperparameters.values) for i in range(n)]
+
+
+@pytest.mark.parametrize("kind, first", [(kind, False) for kind in search_space.TUNERS] + [("random", True)])
+def test_a_trial_finished_just_before_a_kill_is_not_run_again(tmp_path, kind, first):
+    """Killed after `end_trial` wrote trial.json (COMPLETED) but while oracle.json still
+    lists the trial as ongoing: the resumed search goes on with a new trial. `first`: the
+    first trial, killed before the tuner's own state was ever saved."""
+    tuner = _tuner(tmp_path, kind)
+    if not first:
+        tuner.save()  # as at the end of an earlier trial
+    oracle = tuner.oracle
+    trial = oracle.create_trial("tuner0")  # oracle.json: ongoing {"tuner0": trial}
+    trial.status = "COMPLETED"
+    trial.metrics.register("val_loss", "min")
+    trial.metrics.update("val_loss", 0.5)
+    trial.score = 0.5
+    oracle._save_trial(trial)  # the kill comes here, before the next trial updates oracle.json
+
+    resumed = _tuner(tmp_path, kind).oracle
+    assert resumed.trials[trial.trial_id].status == "COMPLETED"
+    assert trial.trial_id in resumed.end_order
+    assert resumed.create_trial("tuner0").trial_id != trial.trial_id
 
 
 @pytest.mark.parametrize("kind", search_space.TUNERS)

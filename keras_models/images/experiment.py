@@ -74,7 +74,7 @@ def comparison_row(model: str, result: runner.Result) -> dict:
         "recipe": metrics["recipe"],
         "params": metrics["params"]["trainable"],
         "epochs": epochs,
-        "train_acc": metrics["train"]["accuracy"],
+        "train_acc": metrics.get("train", {}).get("accuracy"),
         "val_acc": metrics["val"]["accuracy"],
         "test_acc": test["accuracy"],
         "precision_macro": test["precision_macro"],

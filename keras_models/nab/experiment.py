@@ -140,7 +140,7 @@ def comparison_row(version: str, result: runner.Result) -> dict:
         "version": version,
         "params": metrics["params"]["trainable"],
         "epochs": metrics["epochs_run"],
-        "train_loss": metrics["train"]["loss"],
+        "train_loss": metrics.get("train", {}).get("loss"),
         "val_loss": metrics["val"]["loss"],
         "test_loss": metrics["test"]["loss"],
         "threshold": metrics["threshold"]["value"],

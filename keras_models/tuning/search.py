@@ -51,6 +51,16 @@ def make_tuner(kind: str, model: hypermodel.TunableModel, *, objective: tuple[st
     max(2, trials // 2) random trials before fitting its Gaussian process.
     """
     tuner_utils.save_json = _atomic_save_json  # the module's functions look it up when they save
+    tuner = _new_tuner(kind, model, objective=objective, trials=trials, epochs=epochs, seed=seed, directory=directory)
+    oracle = tuner.oracle
+    if (Path(directory, PROJECT, "oracle.json").exists() and not Path(tuner._get_tuner_fname()).exists()
+            and hasattr(oracle, "_retry_queue")):
+        oracle.reload()  # killed before the end of the first trial saved the tuner: Keras Tuner starts afresh
+    keep_finished_trials(oracle)
+    return tuner
+
+
+def _new_tuner(kind, model, *, objective, trials, epochs, seed, directory) -> keras_tuner.Tuner:
     common = dict(hypermodel=model, objective=keras_tuner.Objective(*objective), seed=oracle_seed(seed),
                   directory=str(directory), project_name=PROJECT, overwrite=False,
                   max_retries_per_trial=0, max_consecutive_failed_trials=MAX_CONSECUTIVE_FAILED)
@@ -61,6 +71,28 @@ def make_tuner(kind: str, model: hypermodel.TunableModel, *, objective: tuple[st
     tuner = keras_tuner.Hyperband(max_epochs=epochs, factor=HYPERBAND_FACTOR, hyperband_iterations=1, **common)
     tuner.oracle.max_trials = trials
     return tuner
+
+
+def keep_finished_trials(oracle) -> None:
+    """Do not run again a trial that finished just before the search was killed.
+
+    Keras Tuner's `Oracle.end_trial` writes the trial's trial.json (COMPLETED) before
+    oracle.json, and drops the trial from oracle.json's ongoing trials only when the
+    next trial starts; its `reload` sends every ongoing trial back for retry. A search
+    killed in between would train a finished trial a second time and overwrite its
+    trial.json. Here such trials leave the retry queue and count as ended. (A
+    distributed worker's oracle is a client without a queue: the chief does this.)
+    """
+    queue = getattr(oracle, "_retry_queue", None)
+    if not queue:
+        return
+    finished = {"COMPLETED", "FAILED"}
+    done = [t for t in queue if oracle.trials[t].status in finished]
+    if not done:
+        return
+    oracle._retry_queue = [t for t in queue if t not in done]
+    oracle.end_order += [t for t in done if t not in oracle.end_order]
+    oracle.save()
 
 
 def search(tuner: keras_tuner.Tuner, epochs: int, callbacks: list = ()) -> None:
