@@ -208,6 +208,35 @@ def test_a_report_from_synthetic_runs_gives_every_entry_its_verdict(tmp_path):
     assert "](../" not in docs and f"`{runs[1].folder(tmp_path / 'runs').as_posix()}`" in docs
 
 
+def _classifier(run, recall: float, predicted: list[int], f1: float) -> "RunState":
+    """A finished heartbeat run whose test set (one row a class) was predicted as `predicted`."""
+    from keras_models.reports.runs import RunState
+
+    matrix = [[count if j == i else 0 for j, count in enumerate(predicted)] for i in range(len(predicted))]
+    return RunState(run, Path("unused"), FINISHED, {"test_metrics": {"recall_macro": recall, "f1_macro": f1,
+                                                                      "confusion_matrix": matrix}})
+
+
+def test_a_claim_about_a_run_that_learned_nothing_is_not_comparable(tmp_path):
+    """gru1d after one pass predicts one class: a claim that it is better cannot be judged,
+    while a claim that another run beats it still can."""
+    from keras_models.reports.assess import assess
+
+    states = {run.key: _classifier(run, 0.9, [80, 5, 5, 5, 5], 0.9) for run in plan("cpu", tmp_path)}
+    for key in ("heartbeat-gru1d-smote", "heartbeat-gru1d-oversample-full", "heartbeat-gru1d-class-weights"):
+        states[key] = _classifier(states[key].run, 0.2, [100, 0, 0, 0, 0], 0.18)
+    states["heartbeat-gru1d-oversample-full"].metrics["test_metrics"]["f1_macro"] = 0.03
+    entries = {e.id: e for e in documented.entries()}
+
+    smote = assess(entries["heartbeat.claim.smote_gru"], states)
+    assert smote.verdict == NOT_COMPARABLE and smote.ours == "SMOTE 0.18, oversampling 0.03"
+    assert smote.reason.startswith("heartbeat-gru1d-smote did not learn: test macro recall 0.200, chance 0.200 "
+                                   "(it predicts one class for 100% of the test set)")
+    assert assess(entries["heartbeat.claim.smote_gru_best"], states).verdict == NOT_COMPARABLE
+    overfit = assess(entries["heartbeat.claim.1d_overfit_weights"], states)  # gru1d only a rival there
+    assert overfit.verdict == SHORT and "did not learn" not in overfit.reason
+
+
 def test_a_folder_of_another_configuration_is_refused(tmp_path):
     runs_dir = tmp_path / "runs"
     write_synthetic_runs(runs_dir)

@@ -3,7 +3,10 @@
 An entry is "not comparable" when a run it needs is not in the plan (``--only``), not
 finished, failed, lacks the value, or was trained under a budget that cannot be set
 against the documented protocol (smoke; AG News' small protocol); our value is still
-shown when there is one. Otherwise the entry's rule decides (`keras_models.reports.verdicts`).
+shown when there is one. A claim is not comparable either when the classifier it claims
+better (or, for a ranking, any of them) did not learn: test macro recall at chance,
+1/classes, as a GRU after the `cpu` budget's single pass; its value only says which
+class it happened to predict. Otherwise the entry's rule decides (`keras_models.reports.verdicts`).
 """
 
 from __future__ import annotations
@@ -61,6 +64,26 @@ def _blocked(entry: Entry, keys: list[str], states: dict[str, RunState]) -> str:
     return ""
 
 
+#: a classifier whose test macro recall is within this of chance (1/classes) learned nothing
+CHANCE_MARGIN = 0.02
+
+
+def did_not_learn(state: RunState) -> str:
+    """Why a finished classifier run cannot test a claim ("" when it learned): its test
+    macro recall is within `CHANCE_MARGIN` of 1/classes (read from the confusion matrix)."""
+    test = state.metrics.get("test_metrics") or {}
+    recall, matrix = test.get("recall_macro"), test.get("confusion_matrix")
+    if recall is None or not matrix:
+        return ""
+    chance = 1 / len(matrix)
+    if recall > chance + CHANCE_MARGIN:
+        return ""
+    predicted = [sum(column) for column in zip(*matrix)]
+    share = max(predicted) / max(sum(predicted), 1)
+    return (f"{state.run.key} did not learn: test macro recall {recall:.3f}, chance {chance:.3f} (it predicts one "
+            f"class for {share:.0%} of the test set); its budget is too short for it")
+
+
 def assess(entry: Entry, states: dict[str, RunState]) -> Row:
     """The row of `entry` given the planned runs' `states` (by key)."""
     keys = list(entry.runs)
@@ -86,6 +109,11 @@ def assess(entry: Entry, states: dict[str, RunState]) -> Row:
     if incomparable:
         return Row(entry, documented, judged.ours, protocol, verdicts.NOT_COMPARABLE,
                    incomparable[0] + note, tuple(present))
+    subjects = entry.rule.subjects(len(keys)) if hasattr(entry.rule, "subjects") else ()
+    untrained = [why for why in (did_not_learn(states[keys[i]]) for i in subjects) if why]
+    if untrained:
+        return Row(entry, documented, judged.ours, protocol, verdicts.NOT_COMPARABLE,
+                   "; ".join(untrained) + note, tuple(present))
     return Row(entry, documented, judged.ours, protocol, judged.verdict, judged.reason + note, tuple(present))
 
 

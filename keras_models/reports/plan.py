@@ -51,7 +51,7 @@ HEARTBEAT_RUNS = (
 )
 #: smoke: one run a model with class weights, but gru1d: its GRU code path is attention_gru's, and
 #: evaluating a GRU takes minutes (smoke skips the training split's 76,645 beats; val and test,
-#: ~30,000 beats, still take a GRU ~2.5 min)
+#: ~30,000 beats, still take a GRU ~4 min with its test-set predictions)
 SMOKE_HEARTBEAT_RUNS = tuple((model, "class-weights") for model in
                              ("cnn2d_resnet", "transformer2d_resnet", "attention_gru", "cnn1d_resnet"))
 TEXT_VARIANTS = ("base", "dropout", "dropout-es", "dropout-es-l2")
@@ -71,7 +71,8 @@ HEARTBEAT_RATE = {
 #: seconds per epoch at 1,000 images per class (README, image classification table)
 IMAGE_EPOCH_S = {"vit": 15.0, "efficientnet_b0": 20.6, "vgg": 117.8, "resnet": 55.2}
 #: seconds of a run besides training: start-up, data, evaluation, plots and export
-OVERHEAD_S = {"audit": 30, "nab": 15, "heartbeat": 60, "heartbeat-gru": 360, "heartbeat-gru-no-train-eval": 150, "ag_news": 30, "images": 30}
+OVERHEAD_S = {"audit": 30, "nab": 15, "heartbeat": 60, "heartbeat-gru": 360, "heartbeat-gru-no-train-eval": 290,
+              "ag_news": 30, "images": 30}
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,10 @@ class _Claim:
     margin: float = 0.005
     lower_is_better: bool = False
 
+    def subjects(self, n: int) -> range:
+        """Which of the n runs the claim is about (each must have learned something to test it)."""
+        return range(n)
+
     def _oriented(self, values: list) -> list:
         """The values with higher meaning better (losses negated)."""
         return [-x for x in values] if self.lower_is_better else list(values)
@@ -151,6 +155,10 @@ class Greater(_Claim):
     """values[0] > values[1] by more than the margin."""
 
     labels: tuple[str, ...] = ("a", "b")
+
+    def subjects(self, n: int) -> range:
+        """The claimed better run: if only the other one learned nothing, the claim still holds."""
+        return range(1)
 
     def describe(self) -> str:
         return f"{self.labels[0]} > {self.labels[1]} by more than {self.margin:g}{self._how()}"
@@ -189,6 +197,10 @@ class Best(_Claim):
     """values[0] above every other value by more than the margin."""
 
     labels: tuple[str, ...] = ()
+
+    def subjects(self, n: int) -> range:
+        """The claimed best: a rival that learned nothing takes nothing from the claim."""
+        return range(1)
 
     def describe(self) -> str:
         return f"{self.labels[0]} above each of {', '.join(self.labels[1:])} by more than {self.margin:g}{self._how()}"
