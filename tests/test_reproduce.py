@@ -230,8 +230,8 @@ def test_a_claim_about_a_run_that_learned_nothing_is_not_comparable(tmp_path):
 
     smote = assess(entries["heartbeat.claim.smote_gru"], states)
     assert smote.verdict == NOT_COMPARABLE and smote.ours == "SMOTE 0.18, oversampling 0.03"
-    assert smote.reason.startswith("heartbeat-gru1d-smote did not learn: test macro recall 0.200, chance 0.200 "
-                                   "(it predicts one class for 100% of the test set)")
+    assert smote.reason == ("heartbeat-gru1d-smote did not learn (test macro recall 0.200, chance 0.200: it predicts "
+                            "one class for 100% of the test set), so it cannot test the claim")
     assert assess(entries["heartbeat.claim.smote_gru_best"], states).verdict == NOT_COMPARABLE
     overfit = assess(entries["heartbeat.claim.1d_overfit_weights"], states)  # gru1d only a rival there
     assert overfit.verdict == SHORT and "did not learn" not in overfit.reason

@@ -80,8 +80,8 @@ def did_not_learn(state: RunState) -> str:
         return ""
     predicted = [sum(column) for column in zip(*matrix)]
     share = max(predicted) / max(sum(predicted), 1)
-    return (f"{state.run.key} did not learn: test macro recall {recall:.3f}, chance {chance:.3f} (it predicts one "
-            f"class for {share:.0%} of the test set); its budget is too short for it")
+    return (f"{state.run.key} did not learn (test macro recall {recall:.3f}, chance {chance:.3f}: it predicts one "
+            f"class for {share:.0%} of the test set), so it cannot test the claim")
 
 
 def assess(entry: Entry, states: dict[str, RunState]) -> Row:
