@@ -178,7 +178,7 @@ class TrainConfig(Config):
         None, checks.optional(checks.positive_int),
         "batch size of validation, evaluation and prediction (default: the batch size); larger is faster "
         "and gives the same numbers", cli=False)
-    train_eval: bool = option(
+    evaluate_train: bool = option(
         True, checks.boolean,
         "evaluate the training split after training (metrics.json's \"train\"); off skips that pass over it, "
         "minutes for a GRU on the heartbeat beats", cli=False)

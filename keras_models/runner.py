@@ -286,8 +286,8 @@ def finish_history(run: RunDir):
 
 def evaluate_splits(model, job: Job) -> dict:
     """Loss and compiled metrics on each split: {"train": {...}, "val": {...}, "test": {...}}
-    ("val" left out when the job has none, "train" when `job.config.train_eval` is off)."""
-    train = (job.train_eval or job.train) if job.config.train_eval else None
+    ("val" left out when the job has none, "train" when `job.config.evaluate_train` is off)."""
+    train = (job.train_eval or job.train) if job.config.evaluate_train else None
     return {
         name: {k: float(v) for k, v in model.evaluate(**split.fit_kwargs(job.config.eval_batch),
                                                       verbose=0, return_dict=True).items()}

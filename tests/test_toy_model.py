@@ -56,11 +56,11 @@ def test_a_toy_model_runs_through_experiment_audit_export_and_tune(tmp_path, toy
     assert search.run_dir.parent.name == "tune"
 
 
-def test_train_eval_off_skips_the_training_split_only(tmp_path, toy):
-    """`train_eval=False` (the smoke budget's heartbeat runs): no pass over the training split."""
+def test_evaluate_train_off_skips_the_training_split_only(tmp_path, toy):
+    """`evaluate_train=False` (the smoke budget's heartbeat runs): no pass over the training split."""
     train, test = write_kaggle(tmp_path / "train.csv", 20), write_kaggle(tmp_path / "test.csv", 4, seed=1)
     config = heartbeat.Config(model="toy_beats", train_file=train, test_file=test, epochs=1, tensorboard=False,
-                              runs_dir=tmp_path / "runs", train_eval=False)
+                              runs_dir=tmp_path / "runs", evaluate_train=False)
     metrics = heartbeat.run(config).metrics
     assert "train" not in metrics and {"loss", "accuracy"} <= set(metrics["val"]) and "loss" in metrics["test"]
     assert "f1_macro" in metrics["test_metrics"]
