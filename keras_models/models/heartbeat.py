@@ -78,7 +78,7 @@ def _check_heads(kwargs: dict, width: str) -> None:
 
 
 @register_model("heartbeat", recipe="cpu", view="2d", documented_params=1_084_421,
-                source="report 000, CNN2DResNet; SPEC §1 (checked with torch)", note=_BN_NOTE,
+                source="report 000, CNN2DResNet (checked with torch)", note=_BN_NOTE,
                 input_shape=(16, 12, 1), tunable=_CNN_SPACE)
 def cnn2d_resnet(input_shape: tuple = (16, 12, 1), num_classes: int = 5, hidden: int = 128,
                  num_blocks: int = 1) -> keras.Model:
@@ -170,7 +170,7 @@ def _stacked_gru(x, hidden: int, num_layers: int, dropout: float, use_cudnn):
 
 
 @register_model("heartbeat", recipe="cpu-gru", view="1d", documented_params=513_797,
-                source="report 000, AttentionGRU; SPEC §1 (checked with torch)",
+                source="report 000, AttentionGRU (checked with torch)",
                 note="GRU 446,592 + MHA 66,048 + 2 LayerNorms 512 + head 645", input_shape=(192, 1),
                 check=lambda kw: _check_heads(kw, "hidden"),
                 tunable={"hidden": choice(32, 64, 128), "num_layers": int_range(1, 5), "num_heads": choice(2, 4),

@@ -10,7 +10,7 @@ The numbers already written on other entries are read from there, not typed twic
 parameter counts from the registry (`ModelSpec.documented_params`), the image
 accuracies from `ModelSpec.documented`, the AG News table from
 `keras_models.text.variants.VARIANTS`. The NAB results, the heartbeat anchors and the
-claims live here (SPEC §1-4 and §7).
+claims live here.
 """
 
 from __future__ import annotations
