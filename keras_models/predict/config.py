@@ -38,8 +38,9 @@ class Config(BaseConfig):
                                  "data cache, when there)")
     scale: str = option("run", checks.one_of(*SCALES),
                         "NAB: run scales the series with the run's scaler (its training part's min and max); "
-                        "series fits one on this series' first part, as training did (its --split train "
-                        "fraction), for a series of another size than the run's")
+                        "series fits a min-max scaler on this series' first part, as training did (the run's "
+                        "--split train fraction), for a series on another scale than the run's",
+                        metavar="{run,series}")
     mitdb: Path | None = option(None, checks.optional(checks.path),
                                 "heartbeat: the folder of the MIT-BIH records given as inputs (default: as "
                                 "experiments.heartbeat finds it)")
