@@ -48,8 +48,32 @@ def test_data_root_is_searched_before_tfds(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_MODELS_CACHE", str(tmp_path / "cache"))
     assert ag_news.load("small").sources["test.csv"] == str(tmp_path / "root" / "ag_news" / "test.csv")
     monkeypatch.setattr(tfds_source, "unreachable", lambda: "probe was called")
-    with pytest.raises(UserError, match="train.csv, test.csv not found.*probe was called"):
+    with pytest.raises(UserError, match="AG News train.csv not found in .*probe was called"):
         ag_news.load("full")  # train.csv absent locally: only then is tfds considered
+
+
+@pytest.mark.parametrize("root_has, cache_has, expected", [
+    (("test.csv",), (), "AG News train.csv not found in "),
+    (("train.csv",), (), "AG News test.csv not found in "),
+    ((), (), "AG News train.csv and test.csv not found in "),
+    (("train.csv",), ("test.csv",), "AG News train.csv and test.csv are not in one folder: "),
+])
+def test_not_found_names_only_the_missing_files_and_the_fix(tmp_path, monkeypatch, root_has, cache_has, expected):
+    for folder, files in (("root", root_has), ("cache", cache_has)):
+        (tmp_path / folder / "ag_news").mkdir(parents=True)
+        for name in files:
+            (tmp_path / folder / "ag_news" / name).write_text('"1","t","d"\n')
+    monkeypatch.setenv("KERAS_MODELS_DATA", str(tmp_path / "root"))
+    monkeypatch.setenv("KERAS_MODELS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(tfds_source, "prepared", lambda: False)
+    monkeypatch.setattr(tfds_source, "unreachable", lambda: "downloads are off")
+    with pytest.raises(UserError) as err:
+        ag_news.load("full")
+    message = str(err.value)
+    assert message.startswith(expected) and "\n" not in message
+    assert "`python -m experiments.data fetch ag_news`" in message
+    assert "<data root>/ag_news/train.csv and <data root>/ag_news/test.csv" in message
+    assert "SPEC" not in message and "shared" not in message
 
 
 def test_tfds_split_becomes_a_text_set():
@@ -211,7 +235,7 @@ def test_saved_model_answers_raw_strings_with_the_models_probabilities(tmp_path,
 
 @pytest.mark.skipif(not (shared_data_dir() / "ag_news" / "test.csv").is_file(),
                     reason=f"real AG News test.csv not found under {shared_data_dir()}: set KERAS_MODELS_DATA "
-                           "to a folder laid out like shared/data")
+                           "to a data root holding ag_news/test.csv")
 def test_real_test_csv_small_protocol_counts(monkeypatch):
     monkeypatch.setenv("KERAS_MODELS_DATA", str(shared_data_dir()))
     splits = ag_news.load("small")

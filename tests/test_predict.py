@@ -53,6 +53,17 @@ def test_nab_predict_gives_back_the_runs_own_anomalies(trained, tmp_path):
     assert result.summary["window_scores"] == metrics["window_scores"]["whole_series"]
     assert (tmp_path / "nab-anomalies.png").is_file() and len(written) == 2
     assert tree(trained["nab"]) == before, "predict never writes into the run folder"
+    assert result.summary["scale"].startswith("run: ") and result.warnings == []
+
+
+def test_nab_predict_scores_with_the_labels_found_locally(trained, tmp_path, monkeypatch):
+    (tmp_path / "nab" / "labels").mkdir(parents=True)
+    (tmp_path / "nab" / "labels" / "combined_windows.json").write_bytes(trained["labels"].read_bytes())
+    monkeypatch.setenv("KERAS_MODELS_DATA", str(tmp_path))
+    result = predict.predict(predict.Config(run_dir=trained["nab"], inputs=(str(trained["series"]),)))
+    metrics = json.loads((trained["nab"] / "metrics.json").read_text())
+    assert result.summary["labels"] == str(tmp_path / "nab" / "labels" / "combined_windows.json")
+    assert result.summary["window_scores"] == metrics["window_scores"]["whole_series"]
 
 
 def test_heartbeat_predict_on_beats_with_and_without_labels(trained, tmp_path):
@@ -95,6 +106,7 @@ def test_images_predict_lists_unreadable_files_and_goes_on(trained, tmp_path):
     ("out inside the run", "inside the run folder"),
     ("no input", "the following arguments are required"),
     ("bad format", "--format"),
+    ("scale on a classifier", "--scale series applies to NAB runs only"),
 ])
 def test_bad_input_ends_with_one_line_and_exit_2(trained, tmp_path, case, expected):
     unfinished = tmp_path / "unfinished"
@@ -109,6 +121,7 @@ def test_bad_input_ends_with_one_line_and_exit_2(trained, tmp_path, case, expect
         "out inside the run": [trained["nab"], trained["series"], "--out", trained["nab"] / "p.csv"],
         "no input": [trained["nab"]],
         "bad format": [trained["nab"], trained["series"], "--format", "xml"],
+        "scale on a classifier": [trained["heartbeat"], trained["kaggle"], "--scale", "series"],
     }[case]
     before = tree(trained["nab"])
     run_refused("experiments.predict", *map(str, args), expected=expected, cwd=tmp_path)

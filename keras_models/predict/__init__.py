@@ -7,11 +7,15 @@ The same from Python::
     result.table                  # one row per point, beat, text or image
 
 Modules:
-    api:       `Config`, `predict`, `write` (the output file, written last).
+    config:    `Config` (inputs, output, options) and `Prediction` (table, summary, figures,
+               warnings), shared by `api` and the family readers.
+    api:       `predict`, `write` (the output file, written last).
     finished:  `FinishedRun`, what a finished run folder recorded, and its model.
     nab, heartbeat, text, images: each family's reader of new inputs and its table.
+    nab_scale: NAB's ``--scale run|series`` and the warning when the run's scaler does not
+               suit the series.
 """
 
-from keras_models.predict.api import FORMATS, Config, Prediction, predict, write
+from keras_models.predict.api import FORMATS, SCALES, Config, Prediction, predict, write
 
-__all__ = ["FORMATS", "Config", "Prediction", "predict", "write"]
+__all__ = ["FORMATS", "SCALES", "Config", "Prediction", "predict", "write"]

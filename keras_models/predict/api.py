@@ -8,69 +8,17 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from keras_models import checks
-from keras_models.config import Config as BaseConfig
-from keras_models.config import option
 from keras_models.errors import UserError
+from keras_models.predict.config import FORMATS, SCALES, Config, Prediction
 from keras_models.predict.finished import FinishedRun
 
-FORMATS = ("csv", "json")
-
-
-@dataclass(frozen=True)
-class Config(BaseConfig):
-    """What to predict on, with which run, and where the predictions go."""
-
-    run_dir: Path = option(Path("."), checks.path, "a finished run folder (runs/<experiment>/<run-id>)", cli=False)
-    inputs: tuple = option((), checks.sequence_of(checks.text, "input paths"),
-                           "NAB: a timestamp,value CSV; heartbeat: a CSV of beats or MIT-BIH record ids; AG News: a "
-                           "text file of one headline a line, or - for standard input; images: image files or folders",
-                           cli=False)
-    out: Path | None = option(None, checks.optional(checks.path),
-                              "write the predictions to this file (default: standard output); figures beside it",
-                              metavar="FILE")
-    format: str = option("csv", checks.one_of(*FORMATS), "csv or json")
-    batch_size: int = option(256, checks.positive_int, "batch size of the model's predictions")
-    labels: Path | None = option(None, checks.optional(checks.path),
-                                 "NAB: NAB's combined_windows.json, to score the flagged points against its windows")
-    mitdb: Path | None = option(None, checks.optional(checks.path),
-                                "heartbeat: the folder of the MIT-BIH records given as inputs (default: as "
-                                "experiments.heartbeat finds it)")
-
-    def validate(self) -> None:
-        if not self.inputs:
-            raise UserError("give the input to predict on after RUN_DIR (a file, a folder, record ids, or - for "
-                            "standard input)")
-        if self.out is not None:
-            out = Path(self.out)
-            if out.is_dir():
-                raise UserError(f"--out {out} is a folder; give a file name such as predictions.csv")
-            if Path(self.run_dir).resolve() in out.resolve().parents:
-                raise UserError(f"--out {out} is inside the run folder {self.run_dir}, which predict never writes "
-                                "into; give a file elsewhere")
-
-
-@dataclass
-class Prediction:
-    """What a family's predictor returns.
-
-    Attributes:
-        table: one row per point, beat, text or image.
-        summary: a few numbers printed after the table is written (counts, scores, problems).
-        figures: {file suffix: a function writing that figure to a path}, written beside `--out`.
-    """
-
-    table: object  # pandas.DataFrame
-    summary: dict = field(default_factory=dict)
-    figures: dict[str, Callable[[Path], Path]] = field(default_factory=dict)
+__all__ = ["FORMATS", "SCALES", "Config", "Prediction", "predict", "write"]
 
 
 def _families() -> dict:
-    from keras_models.predict import heartbeat, images, nab, text
+    from keras_models.predict import heartbeat, images, nab, text  # here: they import pandas
 
     return {module.EXPERIMENT: module for module in (nab, heartbeat, text, images)}
 
@@ -87,15 +35,23 @@ def predict(config: Config) -> Prediction:
     if family is None:
         raise UserError(f"{config.run_dir}: a run of {run.experiment!r}; predict applies runs of "
                         f"{', '.join(sorted(families))}")
+    from keras_models.predict import nab
+
+    if config.scale != "run" and family is not nab:
+        raise UserError(f"--scale {config.scale} applies to NAB runs only; {config.run_dir} is a run of "
+                        f"{run.experiment!r}")
     return family.predict(run, config)
 
 
 def write(prediction: Prediction, config: Config) -> list[Path]:
     """Write the table to `config.out` (or standard output) and the figures beside it; returns
-    the files written. The summary goes to standard output, or to stderr when the table does."""
+    the files written. Warnings go to stderr first; the summary to standard output, or to
+    stderr when the table does."""
+    for warning in prediction.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     frame = prediction.table
     text = (frame.to_csv(index=False) if config.format == "csv" else
-            json.dumps({"run": str(config.run_dir), "summary": prediction.summary,
+            json.dumps({"run": str(config.run_dir), "summary": prediction.summary, "warnings": prediction.warnings,
                         "predictions": json.loads(frame.to_json(orient="records", date_format="iso"))}, indent=2) + "\n")
     written = []
     if config.out is None:

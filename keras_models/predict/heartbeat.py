@@ -17,7 +17,7 @@ import pandas as pd
 
 from keras_models.errors import UserError
 from keras_models.heartbeat import EXPERIMENT
-from keras_models.predict.api import Config, Prediction
+from keras_models.predict.config import Config, Prediction
 from keras_models.predict.finished import FinishedRun
 
 __all__ = ["EXPERIMENT", "predict"]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from keras_models.errors import UserError
-from keras_models.predict.api import Config, Prediction
+from keras_models.predict.config import Config, Prediction
 from keras_models.predict.finished import FinishedRun
 from keras_models.text import EXPERIMENT
 

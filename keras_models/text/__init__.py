@@ -13,6 +13,7 @@ Modules:
     ag_news:         read and check the AG News CSVs (or tfds `ag_news_subset`); the
                      `full` and `small` protocols' train/val/test splits.
     tfds_source:     the tfds fallback, tried only after every local copy, failing fast offline.
+    textset:         `TextSet` (labelled texts) and `join_text`, shared by `ag_news` and `tfds_source`.
     variants:        the five training variants (base, dropout, dropout-es, dropout-es-l2, best).
     experiment:      `make_job` (one `runner.Job` per variant), its evaluation and its table row.
     attention_numpy: single- and multi-head self-attention in NumPy, equal to

@@ -5,12 +5,15 @@ A CSV folder in the ``ag_news_csv`` layout holds ``train.csv`` (120,000 rows) an
 ``title + " " + description``; a label is class - 1 (0 World, 1 Sports, 2 Business,
 3 Sci/Tech).
 
-Where the files come from, local copies first (SPEC §6):
+Where the files come from, local copies first, so that nothing is downloaded when a
+copy is at hand:
 
 1. ``--data-dir DIR`` (it must hold the files the protocol needs);
 2. ``$KERAS_MODELS_DATA/ag_news/``, then the cache ``data/ag_news/`` (`keras_models.datapaths`);
+   ``python -m experiments.data fetch ag_news`` puts them there;
 3. tfds ``ag_news_subset`` (`keras_models.text.tfds_source`): a prepared copy, or a
-   download when the network answers; offline it fails at once, naming the fix.
+   download when the network answers; offline it fails at once, naming the missing
+   file(s) and the fix.
 
 Protocols:
     full:  train.csv -> train and validation (stratified, seeded); test.csv -> test.
@@ -30,8 +33,11 @@ import numpy as np
 
 from keras_models import datapaths
 from keras_models.errors import UserError
+from keras_models.text import tfds_source
+from keras_models.text.textset import CLASS_NAMES, TextSet, join_text
 
-CLASS_NAMES = ("World", "Sports", "Business", "Sci/Tech")
+__all__ = ["CLASS_NAMES", "PROTOCOLS", "Splits", "TextSet", "join_text", "load", "read_csv"]
+
 FOLDER = "ag_news"
 PROTOCOLS = {"full": ("train.csv", "test.csv"), "small": ("test.csv",)}
 SMALL_TEST_FRACTION = 0.2
@@ -41,25 +47,6 @@ NOTES = {
     "small": "protocol small: trained on a stratified 80 % of test.csv (7,600 rows) and evaluated on the "
              "other 20 %; NOT comparable with the report's numbers (120,000 train rows, 7,600 test rows)",
 }
-
-
-@dataclass(frozen=True)
-class TextSet:
-    """Labelled texts.
-
-    Attributes:
-        texts: (n,) object array of str.
-        labels: (n,) int64 in 0..3.
-    """
-
-    texts: np.ndarray
-    labels: np.ndarray
-
-    def subset(self, index: np.ndarray) -> "TextSet":
-        return TextSet(self.texts[index], self.labels[index])
-
-    def class_counts(self) -> list[int]:
-        return np.bincount(self.labels, minlength=len(CLASS_NAMES)).tolist()
 
 
 @dataclass(frozen=True)
@@ -124,36 +111,48 @@ def _check_row(path: Path, line: int, row: list[str]) -> tuple[int, str]:
     return int(row[0]) - 1, text
 
 
-def join_text(title: str, description: str) -> str:
-    """The model's input text: title, a space, description (outer spaces dropped)."""
-    return f"{title.strip()} {description.strip()}".strip()
-
-
-def local_files(names: tuple[str, ...], data_dir: Path | None) -> tuple[dict[str, Path] | None, list[str]]:
+def local_files(names: tuple[str, ...], data_dir: Path | None) -> tuple[dict[str, Path] | None, str]:
     """Paths of `names` from `data_dir` (all must be there), else from the first of
-    $KERAS_MODELS_DATA/ag_news and the cache that holds them all (None if neither does),
-    and the places looked at."""
+    $KERAS_MODELS_DATA/ag_news and the cache that holds them all; else None and a line
+    naming the missing file(s) and the places looked at."""
     if data_dir is not None:
         data_dir = Path(data_dir).expanduser()
         if not data_dir.is_dir():
             raise UserError(f"--data-dir {data_dir}: no such folder; give a folder in {LAYOUT}")
-        for name in names:
-            if not (data_dir / name).is_file():
-                raise UserError(f"--data-dir {data_dir}: {name} is missing; the folder must be in {LAYOUT}")
-        return {name: data_dir / name for name in names}, [str(data_dir)]
-    folder, tried = datapaths.look_up(FOLDER, lambda f: all((f / name).is_file() for name in names))
-    return (None if folder is None else {name: folder / name for name in names}), tried
+        missing = [name for name in names if not (data_dir / name).is_file()]
+        if missing:
+            raise UserError(f"--data-dir {data_dir}: {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
+                            f"missing; the folder must be in {LAYOUT}")
+        return {name: data_dir / name for name in names}, ""
+    lacking: dict[Path, list[str]] = {}
+
+    def holds_all(folder: Path) -> bool:
+        lacking[folder] = [name for name in names if not (folder / name).is_file()]
+        return not lacking[folder]
+
+    folder, tried = datapaths.look_up(FOLDER, holds_all)
+    if folder is not None:
+        return {name: folder / name for name in names}, ""
+    return None, not_found(names, lacking, tried)
+
+
+def not_found(names: tuple[str, ...], lacking: dict[Path, list[str]], tried: list[str]) -> str:
+    """What is missing: the file(s) of `names` in none of the folders looked at, or, when
+    each is somewhere, which folder lacks which (the files must be in one folder)."""
+    nowhere = [name for name in names if all(name in missing for missing in lacking.values())]
+    if nowhere:
+        return f"AG News {' and '.join(nowhere)} not found in {', '.join(tried)}"
+    return (f"AG News {' and '.join(names)} are not in one folder: "
+            + ", ".join(f"{folder} lacks {' and '.join(missing)}" for folder, missing in lacking.items()))
 
 
 def load_sets(protocol: str, data_dir: Path | None = None) -> tuple[dict[str, TextSet], dict[str, str]]:
     """The CSV files the protocol needs, read and checked: ({file name: TextSet}, {file name: source})."""
     names = PROTOCOLS[protocol]
-    paths, tried = local_files(names, data_dir)
+    paths, missing = local_files(names, data_dir)
     if paths is not None:
         return {name: read_csv(path) for name, path in paths.items()}, {n: str(p) for n, p in paths.items()}
-    from keras_models.text import tfds_source
-
-    return tfds_source.load(names, f"AG News {', '.join(names)} not found in {', '.join(tried)}")
+    return tfds_source.load(names, missing)
 
 
 def stratified_split(data: TextSet, fraction: float, seed: int, what: str) -> tuple[TextSet, TextSet]:

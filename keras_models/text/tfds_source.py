@@ -1,7 +1,7 @@
 """AG News from tfds ``ag_news_subset``: the fallback after every local CSV copy.
 
-Offline, tfds retries for about 200 s before failing (SPEC §6). This module asks tfds
-only when it can answer: a prepared copy exists in the tfds data folder
+Offline, tfds retries for about 200 s before failing, so this module asks tfds only
+when it can answer: a prepared copy exists in the tfds data folder
 ($TFDS_DATA_DIR, default ~/tensorflow_datasets), or downloads are allowed
 ($KERAS_MODELS_OFFLINE unset) and tfds' download host answers within a few seconds.
 Otherwise it raises `UserError` at once, naming the fix.
@@ -18,15 +18,17 @@ import numpy as np
 
 from keras_models import datapaths
 from keras_models.errors import UserError
-from keras_models.text.ag_news import TextSet, join_text
+from keras_models.text.textset import TextSet, join_text
 
 NAME = "ag_news_subset"
 SPLITS = {"train.csv": "train", "test.csv": "test"}
 #: What tensorflow-datasets 4.9 downloads for ag_news_subset (its _DOWNLOAD_URL).
 DOWNLOAD_URL = "https://drive.google.com/uc?export=download&id=0Bz8a_Dbh9QhbUDNpeUdjb0wxRms"
 PROBE_TIMEOUT_S = 5
-FIX = ("fix: put the ag_news_csv files (train.csv, test.csv) in $KERAS_MODELS_DATA/ag_news/ or pass --data-dir DIR; "
-       "--protocol small needs test.csv only")
+FIX = (f"fix: run `python -m experiments.data fetch ag_news`, or put the ag_news_csv files where they are "
+       f"looked for, <data root>/ag_news/train.csv and <data root>/ag_news/test.csv (the data root is "
+       f"${datapaths.DATA_ENV}, or the cache ${datapaths.CACHE_ENV}, default ./data), or pass --data-dir DIR "
+       "holding both; --protocol small needs test.csv only")
 
 
 def data_dir() -> Path:
