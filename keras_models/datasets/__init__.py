@@ -10,13 +10,25 @@ Python API::
 The same from the command line: ``python -m experiments.data status`` and
 ``python -m experiments.data fetch {nab,mitdb,ag_news,images,all}``.
 
-Modules: registry (`Dataset`, `Source`, `FileSpec`, `DATASETS`, `get`), status (`status`,
-`Status`, `Copy`), fetch (`fetch`), download (resumable verified HTTP downloads), manifest
-(the image set's file list shipped with the package).
+Modules: registry (`Dataset`, `Source`, `FileSpec`, `DATASETS`, `get`; pure data),
+download (resumable verified HTTP downloads), locate (`status`, `Status`, `Copy`: the
+local copies), fetching (`fetch`), manifest (the image set's file list shipped with the
+package). `registry` and `download` import nothing of the package but its errors, so
+`keras_models.datapaths` uses them; `locate` and `fetching` build on `datapaths` and are
+imported on first use.
 """
 
-from keras_models.datasets.fetch import fetch
 from keras_models.datasets.registry import DATASETS, Dataset, FileSpec, Source, fetch_command, get
-from keras_models.datasets.status import Copy, Status, status
+
+_LAZY = {"fetch": "fetching", "status": "locate", "Status": "locate", "Copy": "locate"}
+
+
+def __getattr__(name):  # fetch and status import datapaths, which imports this package: load them on use
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"keras_models.datasets.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["DATASETS", "Copy", "Dataset", "FileSpec", "Source", "Status", "fetch", "fetch_command", "get", "status"]

@@ -126,7 +126,7 @@ class Dataset:
 
     @property
     def fetch_command(self) -> str:
-        return f"{FETCH_COMMAND} {self.name}"
+        return fetch_command(self.name)
 
 
 # ----------------------------------------------------------------------------- NAB

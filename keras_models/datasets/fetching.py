@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 from keras_models import datapaths
 from keras_models.datasets.download import VerificationFailed, download, human_size, sha256_of
 from keras_models.datasets.registry import Dataset, FileSpec, get
-from keras_models.datasets.status import status
+from keras_models.datasets.locate import status
 from keras_models.errors import UserError
 
 PARTIAL = ".partial"  # folder of the cache holding downloads in progress
