@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from keras_models import cli, datasets
+from keras_models import cli, datapaths, datasets
 from keras_models.errors import UserError
 
 
@@ -43,6 +43,10 @@ def main(argv: list[str] | None = None) -> None:
     if values["command"] == "status":
         if values["path"] is not None and values["name"] is None:
             raise UserError("--path needs a data set: python -m experiments.data status DATASET --path DIR")
+        root = datapaths.data_root()
+        print(f"looking in: {'--path ' + str(values['path']) + ', then ' if values['path'] else ''}"
+              f"${datapaths.DATA_ENV} ({root if root is not None else 'unset'}), then the cache "
+              f"{datapaths.cache_root()} (${datapaths.CACHE_ENV}, default ./data)")
         for name in [values["name"]] if values["name"] else datasets.DATASETS:
             print("\n".join(datasets.status(name, explicit=values["path"]).lines()))
         return

@@ -361,7 +361,9 @@ def test_status_says_where_each_data_set_is_and_what_fetch_would_get(roots, monk
         (local / "nab" / spec.path).write_bytes(b"x" * 10)
     monkeypatch.setenv("KERAS_MODELS_DATA", str(local))
     data_cli.main(["status"])
-    out = capsys.readouterr().out.splitlines()
+    head, *out = capsys.readouterr().out.splitlines()
+    assert head == f"looking in: $KERAS_MODELS_DATA ({local}), then the cache {roots / 'cache'} " \
+                   "($KERAS_MODELS_CACHE, default ./data)"
     assert out[0] == f"nab (nab/): complete in $KERAS_MODELS_DATA {local / 'nab'} (19 files, 190 B)"
     assert out[1] == f"    cache: no folder {roots / 'cache' / 'nab'}"
     assert out[2:5] == ["mitdb (mitdb/): MISSING", f"    $KERAS_MODELS_DATA: no folder {local / 'mitdb'}",
@@ -373,7 +375,8 @@ def test_status_says_where_each_data_set_is_and_what_fetch_would_get(roots, monk
     assert "about 11.8 MB" in out[9] and out[-1].endswith("python -m experiments.data fetch images")
     data_cli.main(["status", "nab", "--path", str(roots / "elsewhere")])
     out = capsys.readouterr().out.splitlines()
-    assert out[1] == f"    --path: no folder {roots / 'elsewhere'}"
+    assert out[0].startswith(f"looking in: --path {roots / 'elsewhere'}, then $KERAS_MODELS_DATA")
+    assert out[2] == f"    --path: no folder {roots / 'elsewhere'}"
 
 
 def test_the_data_command_refuses_bad_arguments_in_one_line():
@@ -390,3 +393,43 @@ def test_not_found_messages_name_the_fetch_command_and_describe_the_layout(roots
     assert message.endswith("download it into the cache: python -m experiments.data fetch images")
     assert "one sub-folder per class (dogs, food, vehicles)" in message and "shared" not in message
     assert os.environ.get("KERAS_MODELS_DATA") is None
+
+
+# ----------------------------------------------------------------------------- reproduce checks the data first
+
+
+def test_reproduce_names_every_missing_data_set_before_training(roots, monkeypatch, capsys):
+    from keras_models.reports.api import check_data
+    from keras_models.reports.plan import plan
+
+    monkeypatch.setenv("TFDS_DATA_DIR", str(roots / "tfds"))  # no prepared tfds copy either
+    runs = [run for run in plan("smoke", roots / "runs") if run.part != "audit"]
+    with pytest.raises(UserError, match=r"data missing for 4 data set\(s\) \(nab, mitdb, ag_news, images\).*--fetch"):
+        check_data(runs)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 4 and lines[0].startswith("missing data: nab (nab/, read by nab-base, nab-v1")
+    assert [line.rsplit(": ", 1)[1] for line in lines] == [
+        f"python -m experiments.data fetch {name}" for name in ("nab", "mitdb", "ag_news", "images")]
+    check_data([run for run in plan("smoke", roots / "runs") if run.part == "audit"])  # the audit reads no data
+
+
+def test_reproduce_fetch_downloads_what_the_plan_lacks(server, roots, monkeypatch, capsys):
+    from keras_models.reports.api import check_data
+    from keras_models.reports.plan import data_needs, plan
+
+    runs = plan("smoke", roots / "runs", only=("nab-v1",))
+    (need,) = data_needs(runs[0])
+    assert need.paths == ("data/realTweets/Twitter_volume_AAPL.csv", "labels/combined_windows.json")
+    bodies = {path: f"{path}\n".encode() for path in need.paths}
+    for path, body in bodies.items():
+        server.files[f"/nab/{path}"] = body
+    toy = dataclasses.replace(files_dataset(server, "nab"), folder="nab",
+                              file_list=tuple(registry.FileSpec(p, digest(b)) for p, b in bodies.items()))
+    monkeypatch.setitem(registry.DATASETS, "nab", toy)
+    with pytest.raises(UserError):
+        check_data(runs)
+    assert server.requests == []  # without fetch nothing is downloaded
+    check_data(runs, fetch=True)
+    assert (roots / "cache" / "nab" / need.paths[0]).read_bytes() == bodies[need.paths[0]]
+    check_data(runs)  # now complete: passes without a download
+    assert len(server.requests) == 2

@@ -25,8 +25,8 @@ SPLITS = {"train.csv": "train", "test.csv": "test"}
 #: What tensorflow-datasets 4.9 downloads for ag_news_subset (its _DOWNLOAD_URL).
 DOWNLOAD_URL = "https://drive.google.com/uc?export=download&id=0Bz8a_Dbh9QhbUDNpeUdjb0wxRms"
 PROBE_TIMEOUT_S = 5
-FIX = ("fix: put the ag_news_csv files (train.csv, test.csv) in $KERAS_MODELS_DATA/ag_news/ or pass --data-dir DIR; "
-       "--protocol small needs test.csv only")
+FIX = ("fix: put the ag_news_csv files (train.csv, test.csv) in $KERAS_MODELS_DATA/ag_news/ or pass --data-dir DIR "
+       "(--protocol small needs test.csv only), or download them into the cache: python -m experiments.data fetch ag_news")
 
 
 def data_dir() -> Path:
