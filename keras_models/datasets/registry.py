@@ -226,7 +226,7 @@ AG_NEWS = Dataset(
     citation=("Xiang Zhang, Junbo Zhao, Yann LeCun. Character-level Convolutional Networks for Text Classification. "
               "Advances in Neural Information Processing Systems 28 (NeurIPS 2015).",),
     homepage="http://groups.di.unipi.it/~gulli/AG_corpus_of_news_articles.html",
-    used_by="python -m experiments.ag_news",
+    used_by="python -m experiments.ag_news_transformer",
     file_list=(FileSpec("train.csv", "76a0a2d2f92b286371fe4d4044640910a04a803fdd2538e0f3f29a5c6f6b672e", 29_470_338),
                FileSpec("test.csv", "521465c2428ed7f02f8d6db6ffdd4b5447c1c701962353eb2c40d548c3c85699", 1_857_427)),
 )
