@@ -15,6 +15,7 @@ Folders, sources, licences and citations: docs/data.md. The same from Python:
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from keras_models import cli, datapaths, datasets
@@ -22,7 +23,9 @@ from keras_models.errors import UserError
 
 
 def build_parser() -> cli.ArgumentParser:
-    parser = cli.ArgumentParser(prog="python -m experiments.data", description=__doc__.split("\n")[0])
+    head, examples = __doc__.split("\n\n")[:2]
+    parser = cli.ArgumentParser(prog="python -m experiments.data", description=head, epilog="examples:\n" + examples,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="{status,fetch}")
     names = list(datasets.DATASETS)
     show = commands.add_parser("status", help="where each data set is and what fetch would download")

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from experiments import data as data_cli
 from keras_models import datapaths, datasets
@@ -433,3 +434,44 @@ def test_reproduce_fetch_downloads_what_the_plan_lacks(server, roots, monkeypatc
     assert (roots / "cache" / "nab" / need.paths[0]).read_bytes() == bodies[need.paths[0]]
     check_data(runs)  # now complete: passes without a download
     assert len(server.requests) == 2
+
+
+def test_reproduce_without_the_data_stops_before_training(tmp_path):
+    result = run_cli("experiments.reproduce", "--only", "nab-v1,images-vit", cwd=tmp_path,
+                     env={"TFDS_DATA_DIR": str(tmp_path / "tfds")})
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines == ["missing data: nab (nab/, read by nab-v1): python -m experiments.data fetch nab",
+                     "missing data: images (images/cnn_dataset/, read by images-vit): "
+                     "python -m experiments.data fetch images",
+                     "error: data missing for 2 data set(s) (nab, images): run the fetch command(s) above, or add "
+                     "--fetch to download them first; nothing was trained"]
+    assert "reproduction plan, budget smoke" in result.stdout and not (tmp_path / "runs").exists()
+
+
+# ----------------------------------------------------------------------------- the pins against real copies
+
+
+def test_the_mitdb_checksum_pin_and_the_image_manifest_match_real_copies(shared_data):
+    from keras_models.datasets.download import sha256_of
+    from keras_models.datasets.fetching import parse_checksums
+
+    sums = shared_data / "mitdb" / "SHA256SUMS.txt"
+    if not sums.is_file():
+        pytest.skip(f"no MIT-BIH checksum list at {sums}")
+    assert sha256_of(sums) == registry.MITDB_SHA256SUMS.sha256
+    listed = parse_checksums(sums.read_text())
+    assert all(spec.path in listed for spec in registry.MITDB.files[1:])
+    assert sha256_of(shared_data / "mitdb" / "100.hea") == listed["100.hea"]
+    folder = shared_data / "images" / "cnn_dataset"
+    if folder.is_dir():  # sizes of all 30,000, digests of a sample (all of them: test_..._slow)
+        files = registry.IMAGES.files
+        assert all((folder / f.path).stat().st_size == f.size for f in files)
+        assert all(sha256_of(folder / f.path) == f.sha256 for f in files[::997])
+
+
+@pytest.mark.slow
+def test_every_real_image_matches_the_manifest_slow(shared_images):
+    from keras_models.datasets.manifest import make_manifest
+
+    assert tuple(make_manifest(shared_images)) == registry.IMAGES.files
