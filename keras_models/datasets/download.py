@@ -10,6 +10,7 @@ partial or unverified file. A file failing its check is deleted and refused.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import re
 import urllib.error
@@ -115,7 +116,7 @@ def _fetch(url: str, part: Path, offset: int, size: int | None, progress: bool, 
         if err.code == 416 and offset:  # nothing left to send: the .part file is whole
             return offset
         raise UserError(f"download of {url} refused: HTTP {err.code} {err.reason}") from None
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, http.client.HTTPException) as err:
         raise DownloadInterrupted(f"download of {url} failed ({_reason(err)}); check the network and run the "
                                   "same command again") from None
     with response:
@@ -128,7 +129,7 @@ def _fetch(url: str, part: Path, offset: int, size: int | None, progress: bool, 
                 for block in iter(lambda: response.read(CHUNK), b""):
                     fh.write(block)
                     bar.update(len(block))
-        except OSError as err:  # includes socket timeouts and resets
+        except (OSError, http.client.HTTPException) as err:  # timeouts, resets, a chunked body cut short
             raise DownloadInterrupted(f"download of {url} stopped at {human_size(part.stat().st_size)} "
                                       f"({_reason(err)}); run the same command again to resume ({part} is kept)") from None
     return total

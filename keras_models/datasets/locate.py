@@ -88,7 +88,8 @@ class Status:
         head = f"{d.name} ({d.folder}/): "
         found = self.found
         if found is not None:
-            head += f"complete in {found.where} {found.path} ({found.needed:,} files, {human_size(found.size)})"
+            where = "the cache" if found.where == "cache" else found.where
+            head += f"complete in {where} {found.path} ({found.needed:,} files, {human_size(found.size)})"
         else:
             head += "MISSING" if not any(c.exists for c in self.copies) else "INCOMPLETE"
         lines = [head] + ["    " + c.summary() for c in self.copies if c is not found]
