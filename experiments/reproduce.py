@@ -1,12 +1,15 @@
 """Reproduce the two founding reports: every documented number and claim beside ours.
 
-    python -m experiments.reproduce --budget smoke          # ~15 min on 2 cores: the pipeline, end to end
+    python -m experiments.reproduce                         # budget smoke (~15 min on 2 cores): the pipeline, end to end
+    python -m experiments.reproduce --fetch                 # the same, downloading the missing data sets first
     python -m experiments.reproduce --budget cpu            # ~3 h: reduced but honest budgets
     python -m experiments.reproduce --budget full           # the reports' own protocols (a GPU)
     python -m experiments.reproduce --only nab,heartbeat    # parts (or run keys such as nab-v3)
     python -m experiments.reproduce --from-runs runs        # the report from finished runs, training nothing
 
-Prints the plan (every run, its protocol, its estimated time), trains what is not
+Prints the plan (every run, its protocol, its estimated time), checks that the data of
+every run still to train is here (without --fetch a missing data set stops it before
+anything trains, naming `python -m experiments.data fetch NAME`), trains what is not
 finished (reusing finished run folders of the same configuration and resuming
 interrupted ones, so it can be stopped and rerun until done), then writes
 reports/<budget>-<time>/REPORT.md. The same from Python:

@@ -1,25 +1,30 @@
 """Find a data file: explicit flag, then $KERAS_MODELS_DATA, then the data/ cache,
 then a download with a pinned sha256.
 
-Every data set is addressed by a path relative to a data root laid out like
-`shared/data` (e.g. ``nab/data/realTweets/Twitter_volume_AAPL.csv``):
+Every data file is addressed by a path relative to a data root, a folder holding one
+folder per data set (``nab/``, ``mitdb/``, ``ag_news/``, ``images/cnn_dataset/``, laid out
+as `keras_models.datasets.registry` and docs/data.md describe), e.g.
+``nab/data/realTweets/Twitter_volume_AAPL.csv``:
 
 1. an explicit path (a command-line flag) wins and must exist;
 2. ``$KERAS_MODELS_DATA/<relpath>`` if that variable is set and the file is there;
 3. ``<cache>/<relpath>``, the download cache (``$KERAS_MODELS_CACHE``, default ``./data``);
-4. a download of a pinned URL into the cache with `pooch.retrieve`, accepted only if
-   its sha256 matches (skipped when $KERAS_MODELS_OFFLINE is set).
+4. a download of a pinned URL into the cache (`keras_models.datasets.download`: resumable,
+   accepted only if its sha256 matches; skipped when $KERAS_MODELS_OFFLINE is set).
+
+Whole data sets are downloaded by ``python -m experiments.data fetch NAME``; every
+"not found" message here names that command.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import pooch
-
+from keras_models.datasets import registry
+from keras_models.datasets.download import download as fetch_file
+from keras_models.datasets.download import sha256_of as _sha256_of
 from keras_models.errors import UserError
 
 DATA_ENV = "KERAS_MODELS_DATA"
@@ -48,7 +53,17 @@ def cache_root() -> Path:
 
 def sha256_of(path: Path) -> str:
     """The hex sha256 of the file at `path`."""
-    return pooch.file_hash(str(path), alg="sha256")
+    return _sha256_of(path)
+
+
+def fix(relpath: str, flag: str) -> str:
+    """How to provide `relpath`: a local copy, the flag, or the fetch command of its data
+    set (last, so that the message ends with the command to run)."""
+    dataset = registry.for_relpath(relpath)
+    if dataset is None:
+        return f"set {DATA_ENV} to a data folder holding {relpath} or pass {flag}"
+    return (f"set {DATA_ENV} to a data folder holding {dataset.folder}/ ({dataset.layout}; see docs/data.md), "
+            f"pass {flag}, or download it into the cache: {dataset.fetch_command}")
 
 
 def resolve(relpath: str, *, explicit: Path | None = None, remote: Remote | None = None,
@@ -67,16 +82,14 @@ def resolve(relpath: str, *, explicit: Path | None = None, remote: Remote | None
     if found is not None:
         return found
     missing = f"{relpath} not found in {', '.join(tried)}"
-    fix = f"set {DATA_ENV} to a folder laid out like shared/data or pass {flag}"
     if remote is None:
-        raise UserError(f"{missing} and it has no pinned download; {fix}")
+        raise UserError(f"{missing} and it has no pinned download; {fix(relpath, flag)}")
     if os.environ.get(OFFLINE_ENV):
-        raise UserError(f"{missing} and downloads are off (${OFFLINE_ENV} is set); {fix}")
+        raise UserError(f"{missing} and downloads are off (${OFFLINE_ENV} is set); {fix(relpath, flag)}")
     try:
         return download(remote, cache_root() / relpath)
-    except OSError as err:
-        reason = " ".join(str(getattr(err, "reason", None) or err).split())  # one line
-        raise UserError(f"{missing} and its download from {remote.url} failed ({reason}); {fix}") from None
+    except UserError as err:
+        raise UserError(f"{missing} and {err}; {fix(relpath, flag)}") from None
 
 
 def look_up(relpath: str, exists) -> tuple[Path | None, list[str]]:
@@ -114,33 +127,17 @@ def resolve_dir(relpath: str, *, explicit: Path | None = None, flag: str = "a fo
         return explicit
     found, tried = look_up(relpath, Path.is_dir)
     if found is None:
-        raise UserError(f"{relpath} not found in {', '.join(tried)}; "
-                        f"set {DATA_ENV} to a folder laid out like shared/data or pass {flag}")
+        raise UserError(f"{relpath} not found in {', '.join(tried)}; {fix(relpath, flag)}")
     return found
 
 
 def download(remote: Remote, target: Path) -> Path:
-    """Download `remote` to `target` with `pooch.retrieve`, keeping it only if its
-    sha256 matches the pin (pooch downloads to a temporary file beside `target` and
-    deletes it on a mismatch).
+    """Download `remote` to `target` (`keras_models.datasets.download.download`: through
+    ``<target>.part``, resumed when rerun, kept only if its sha256 matches the pin).
 
-    Network failures propagate as `OSError` (requests' exceptions are ones); a bad
-    URL or a hash mismatch raises `UserError`.
+    Raises `UserError` (one line): the network failed (the partial file is kept for a
+    resume), the URL is not http(s), or the sha256 differs (nothing kept).
     """
-    target = Path(target)
-    try:
-        downloader = pooch.downloaders.choose_downloader(remote.url, progressbar=True)
-    except ValueError as err:
-        raise UserError(f"cannot download {remote.url} ({err}); "
-                        f"use a local copy: set {DATA_ENV} to a folder laid out like shared/data") from None
-    try:
-        pooch.retrieve(remote.url, known_hash=f"sha256:{remote.sha256}", fname=target.name,
-                       path=target.parent, downloader=downloader, progressbar=True)
-    except ValueError as err:  # the only ValueError left is pooch's hash check
-        got = re.search(r"but got ([0-9a-fA-F]+)", str(err))
-        raise UserError(
-            f"download of {remote.url} has sha256 {got.group(1) if got else '(another)'}, expected {remote.sha256}: "
-            "the file changed upstream or the transfer broke; nothing was kept in the cache, "
-            f"try again or use a local copy ({DATA_ENV})"
-        ) from None
-    return target
+    if not remote.url.startswith(("http://", "https://")):
+        raise UserError(f"cannot download {remote.url} (only http and https URLs are downloaded)")
+    return fetch_file(remote.url, Path(target), sha256=remote.sha256)

@@ -1,13 +1,11 @@
-"""Checksummed downloads through pooch (no network: pooch's HTTP downloader is faked)
-and the Markdown tables of `keras_models.audit.format_table`."""
+"""Data paths (offline refusals, folder lookup; downloads are tested against a local
+server in test_data_fetch.py) and the Markdown tables of `keras_models.audit.format_table`."""
 
 from __future__ import annotations
 
 import hashlib
 
-import pooch
 import pytest
-import requests
 
 from keras_models import datapaths
 from keras_models.audit import format_table
@@ -24,66 +22,16 @@ def data_env(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.fixture
-def served(monkeypatch):
-    """URL -> bytes (or an exception to raise) served by pooch's HTTP downloader; the
-    list of URLs requested is in served["calls"]. Pooch's own temporary file, hash
-    check and move into the cache run for real."""
-    table = {"calls": []}
-
-    def fake_call(self, url, output_file, pooch_obj=None, check_only=False):
-        table["calls"].append(url)
-        body = table[url]
-        if isinstance(body, Exception):
-            raise body
-        with open(output_file, "wb") as fh:
-            fh.write(body)
-
-    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", fake_call)
-    return table
-
-
-def _remote(body: bytes, digest: str | None = None) -> datapaths.Remote:
-    return datapaths.Remote(URL, digest or hashlib.sha256(body).hexdigest())
-
-
-def test_download_success_writes_the_file_into_the_cache(data_env, served):
-    served[URL] = b"timestamp,value\n"
-    path = datapaths.resolve("nab/z.csv", remote=_remote(served[URL]))
-    assert path == data_env / "cache" / "nab" / "z.csv" and path.read_bytes() == b"timestamp,value\n"
-    assert sorted(p.name for p in path.parent.iterdir()) == ["z.csv"]  # no temporary file left
-    assert datapaths.resolve("nab/z.csv", remote=_remote(served[URL])) == path  # cached: no second download
-    assert served["calls"] == [URL]
-
-
-def test_download_with_wrong_hash_keeps_nothing(data_env, served):
-    served[URL] = b"changed upstream"
-    with pytest.raises(UserError, match="sha256") as err:
-        datapaths.resolve("nab/z.csv", remote=_remote(b"", digest="0" * 64))
-    message = str(err.value)
-    assert "\n" not in message and URL in message and "expected " + "0" * 64 in message
-    assert hashlib.sha256(b"changed upstream").hexdigest() in message and "nothing was kept" in message
-    assert not any((data_env / "cache" / "nab").iterdir())
-
-
-def test_offline_raises_without_calling_the_downloader(data_env, served, monkeypatch):
+def test_offline_raises_without_calling_the_downloader(data_env, monkeypatch):
     monkeypatch.setenv("KERAS_MODELS_OFFLINE", "1")
 
-    def no_retrieve(*args, **kwargs):
-        raise AssertionError("pooch.retrieve called while offline")
+    def no_download(*args, **kwargs):
+        raise AssertionError("download called while offline")
 
-    monkeypatch.setattr(pooch, "retrieve", no_retrieve)
+    monkeypatch.setattr(datapaths, "fetch_file", no_download)
     with pytest.raises(UserError, match=r"downloads are off \(\$KERAS_MODELS_OFFLINE is set\).*KERAS_MODELS_DATA"):
-        datapaths.resolve("nab/z.csv", remote=_remote(b"x"))
-    assert served["calls"] == [] and not (data_env / "cache").exists()
-
-
-def test_network_failure_names_the_url(data_env, served):
-    served[URL] = requests.exceptions.ConnectionError("Name or service not known")
-    with pytest.raises(UserError, match=f"download from {URL} failed \\(Name or service not known\\);") as err:
-        datapaths.resolve("nab/z.csv", remote=_remote(b"x"))
-    assert "\n" not in str(err.value)
-    assert not any((data_env / "cache" / "nab").iterdir())
+        datapaths.resolve("nab/z.csv", remote=datapaths.Remote("https://example.invalid/z.csv", hashlib.sha256(b"x").hexdigest()))
+    assert not (data_env / "cache").exists()
 
 
 def test_unsupported_url_is_a_user_error(data_env, tmp_path):

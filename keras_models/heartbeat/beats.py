@@ -49,15 +49,12 @@ from scipy.signal import find_peaks, resample_poly
 from tqdm.auto import tqdm
 
 from keras_models import datapaths
+from keras_models.datasets import registry
 from keras_models.errors import UserError
 from keras_models.heartbeat.beatset import AAMI_CLASSES, BEAT_FS, BEAT_LENGTH, BeatSet, class_counts
 
 #: The 48 records of the MIT-BIH Arrhythmia Database (PhysioNet mitdb 1.0.0).
-MITDB_RECORDS = tuple(str(r) for r in (
-    100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 111, 112, 113, 114, 115, 116, 117, 118, 119,
-    121, 122, 123, 124, 200, 201, 202, 203, 205, 207, 208, 209, 210, 212, 213, 214, 215, 217, 219,
-    220, 221, 222, 223, 228, 230, 231, 232, 233, 234,
-))
+MITDB_RECORDS = registry.MITDB_RECORDS
 VARIANTS = ("annotated", "kachuee")
 #: the files of one record: header, signals, cardiologists' beat annotations
 RECORD_SUFFIXES = (".hea", ".dat", ".atr")
@@ -143,17 +140,17 @@ def mitdb_dir(path: Path | str | None = None, *, download: bool = True) -> Path:
     found, tried = datapaths.look_up(MITDB_FOLDER, Path.is_dir)
     if found is not None:
         return found
-    fix = (f"set {datapaths.DATA_ENV} to a folder holding {MITDB_FOLDER}/ (the PhysioNet mitdb 1.0.0 "
-           f"release) or pass its path")
+    fix = datapaths.fix(MITDB_FOLDER, "its path (--mitdb)")
     if not download:
         raise UserError(f"MIT-BIH records not found in {', '.join(tried)}; {fix}")
     return _download_mitdb(datapaths.cache_root() / MITDB_FOLDER, tried, fix)
 
 
 def _download_mitdb(target: Path, tried: list[str], fix: str) -> Path:
-    """``wfdb.dl_database("mitdb")`` into `target`, via a temporary folder so a broken
-    download leaves nothing behind."""
-    import wfdb
+    """Download the records into `target` (the cache's mitdb folder) with
+    `keras_models.datasets.fetch`: each file checked against the release's SHA256SUMS.txt,
+    moved into place only when all are there, resumed when rerun."""
+    from keras_models.datasets import fetch
 
     where = f"MIT-BIH records not found in {', '.join(tried)}"
     try:
@@ -162,16 +159,11 @@ def _download_mitdb(target: Path, tried: list[str], fix: str) -> Path:
     except OSError as err:
         reason = getattr(err, "reason", err)
         raise UserError(f"{where} and PhysioNet is unreachable ({reason}); {fix}") from None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=f"{MITDB_FOLDER}.", suffix=".part", dir=target.parent))
     print(f"downloading PhysioNet mitdb -> {target}")
     try:
-        wfdb.dl_database("mitdb", str(partial), annotators=["atr"])
-    except Exception as err:  # noqa: BLE001 - wfdb raises many kinds; all mean "no data"
-        shutil.rmtree(partial, ignore_errors=True)
-        raise UserError(f"{where} and the download from PhysioNet failed ({err}); {fix}") from None
-    os.replace(partial, target)
-    return target
+        return fetch("mitdb")
+    except UserError as err:
+        raise UserError(f"{where}, and downloading them failed: {err}") from None
 
 
 # ----------------------------------------------------------------------------- records

@@ -26,7 +26,7 @@ from keras_models.errors import UserError
 
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 DECODABLE_FORMATS = {"BMP", "GIF", "JPEG", "PNG"}
-DEFAULT_RELPATH = "images/cnn_dataset"  # under $KERAS_MODELS_DATA (shared/data) or the cache
+DEFAULT_RELPATH = "images/cnn_dataset"  # under $KERAS_MODELS_DATA or the cache (the data set "images")
 SHOWN = 5  # unreadable files named in the error message
 
 

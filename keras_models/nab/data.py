@@ -4,7 +4,7 @@ Files are addressed as in the NAB repository (``data/<category>/<name>.csv`` and
 ``labels/combined_windows.json``) under the ``nab/`` folder of a data root, and
 resolved by `keras_models.datapaths.resolve`: ``--csv``/``--labels`` flags, then
 ``$KERAS_MODELS_DATA/nab/...``, then ``data/nab/...``, then NAB's GitHub raw files
-at a pinned commit, checked against the sha256 below.
+at a pinned commit, checked against the sha256 of `keras_models.datasets.registry`.
 """
 
 from __future__ import annotations
@@ -18,35 +18,13 @@ import numpy as np
 import pandas as pd
 
 from keras_models import datapaths
+from keras_models.datasets import registry
 from keras_models.errors import UserError
 
 DEFAULT_SERIES = "realTweets/Twitter_volume_AAPL"
-NAB_COMMIT = "ea702d75cc2258d9d7dd35ca8e5e2539d71f3140"
-NAB_RAW_URL = f"https://raw.githubusercontent.com/numenta/NAB/{NAB_COMMIT}/"
 WINDOWS_FILE = "labels/combined_windows.json"
-
-#: sha256 of NAB's files at NAB_COMMIT (NAB is MIT-licensed).
-NAB_SHA256 = {
-    "data/realKnownCause/ambient_temperature_system_failure.csv": "230b68ccca20f59d562afd5d24ad52939c9b784386bed0054018358bf9120581",
-    "data/realKnownCause/cpu_utilization_asg_misconfiguration.csv": "58ba65dc0737cfbac11b51514476d50c438d44011232144bb8d93f392df58f9f",
-    "data/realKnownCause/ec2_request_latency_system_failure.csv": "98378580aa80157e057c61d59d81daddccc6c65a2c0c800e3f01f603b8215c3f",
-    "data/realKnownCause/machine_temperature_system_failure.csv": "92bf5b87fc7f9bba8ca0b7ec63ccaac8cb4a1371a258e8c29a10ae9c018d82a4",
-    "data/realKnownCause/nyc_taxi.csv": "d8fa6f7f0734bf5c8be12c52a94e20a82664c397d9dec4449156bd453d32856d",
-    "data/realKnownCause/rogue_agent_key_hold.csv": "47b110baa8e3636574c1033dda1cce780873647fab58223d159d4fee6f180e86",
-    "data/realKnownCause/rogue_agent_key_updown.csv": "9797cfef477c13306f7a33874ab4d6cf700f8f2c7e5825a2a5bc02004370909a",
-    "data/realTweets/Twitter_volume_AAPL.csv": "826f5cf404c2890784a7824f7102fd00cb134a4948e12e44ec320d095cbbc217",
-    "data/realTweets/Twitter_volume_AMZN.csv": "234f5e63f19a62720dfb7ccfd6ecc8349b94d93b33ef8aafbdb17edda0b654f3",
-    "data/realTweets/Twitter_volume_CRM.csv": "e7133bf26479623d58fc7367107aea1cd7df6020420dece48b0eee4d26cdb28a",
-    "data/realTweets/Twitter_volume_CVS.csv": "f0bdc89cba3dd2265b47069187c750eeae18ef48f76f86067ee26ea1af9c3114",
-    "data/realTweets/Twitter_volume_FB.csv": "a7096bd646759486bda6796b5600cd33a4590f0842bf274ea7acba001b3ba591",
-    "data/realTweets/Twitter_volume_GOOG.csv": "3a39cc23d1ff6a0f234b55298d0c46c21d2e94ddb81a0dad9e1e46e3aaa9ec90",
-    "data/realTweets/Twitter_volume_IBM.csv": "4309bd56d28ddcbdc168e207da9717395fa2e9f74dba41fa768e0f7da8a116fa",
-    "data/realTweets/Twitter_volume_KO.csv": "f3aa8157043c6569911031535bd1f7a73b428b5a2d95238d79b9d5b88ceebbd2",
-    "data/realTweets/Twitter_volume_PFE.csv": "18d2804d6a5dae63fe711baaba9242dce38a32bfade3dcdee1d8a7c1a866e41b",
-    "data/realTweets/Twitter_volume_UPS.csv": "be50f06bbb9d020f37653c8c5cf19af63f77aa0019d8cf10849d91f4af455af4",
-    "labels/combined_labels.json": "98724014c162fcfd4be605683517f194051a54e98756c53667bd33ddbc644d9b",
-    "labels/combined_windows.json": "1e1fbc4601321aad8d0f8b3784c8134299379f68f6c1f7777565f8ffd57ab6b1",
-}
+#: NAB's commit, raw-file URL and the sha256 of its files (MIT-licensed): in the data registry
+NAB_COMMIT, NAB_RAW_URL, NAB_SHA256 = registry.NAB_COMMIT, registry.NAB_RAW_URL, registry.NAB_SHA256
 
 
 def _remote(relpath: str) -> datapaths.Remote | None:

@@ -5,6 +5,7 @@ The same from the command line: ``python -m experiments.reproduce --budget cpu``
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,8 @@ from keras_models.config import Config as BaseConfig
 from keras_models.config import option, run_id
 from keras_models.errors import UserError
 from keras_models.reports import assess, documented, markdown
-from keras_models.reports.plan import BUDGETS, PARTS, format_duration, parts_option, plan
+from keras_models.reports.plan import BUDGETS, PARTS, DataNeed, PlannedRun, data_needs, format_duration, \
+    parts_option, plan
 from keras_models.reports.runs import FINISHED, MISSING, RunState, execute, inspect
 
 #: the exit status when Ctrl-C stops the command (128 + SIGINT)
@@ -33,8 +35,9 @@ def markdown_file(value) -> Path:
 class Config(BaseConfig):
     """What to reproduce, where the runs live and where the report goes."""
 
-    budget: str = option("cpu", checks.one_of(*BUDGETS), "smoke (~15 min on 2 cores, pipeline proof), cpu (~3 h, "
-                                                         "reduced budgets) or full (the reports' protocols)")
+    budget: str = option("smoke", checks.one_of(*BUDGETS), "smoke (~15 min on 2 cores, the pipeline end to end; "
+                                                           "no number comparable), cpu (~3 h, reduced budgets) or "
+                                                           "full (the reports' protocols, a GPU)")
     only: tuple = option((), parts_option, f"parts ({','.join(PARTS)}) or run keys to keep, comma-separated (default: all)",
                          metavar="PARTS")
     from_runs: Path | None = option(None, checks.optional(checks.path),
@@ -44,6 +47,9 @@ class Config(BaseConfig):
     reports_dir: Path = option(Path("reports"), checks.path, "where the report folder is written")
     report_id: str | None = option(None, checks.optional(run_id),
                                    "name of the report folder (default: <budget>-<time>)")
+    fetch: bool = option(False, checks.boolean, "download the data sets the plan needs and lacks before training "
+                                                "(as python -m experiments.data fetch NAME); without it, missing data "
+                                                "stops the command before anything trains")
     publish: Path | None = option(None, checks.optional(markdown_file),
                                   "also write the report as this Markdown file for a repository's docs "
                                   "(figures in a folder of its name; run folders named, not linked)",
@@ -93,8 +99,9 @@ def reproduce(config: Config, command: str = "keras_models.reports.reproduce") -
     """Plan the budget's runs, train those not finished (unless `from_runs`), write the report.
 
     Returns the path of REPORT.md. Raises `UserError` (nothing written) for a bad
-    `only`, a missing or empty `from_runs` folder, an existing report folder, or a run
-    folder of the plan's name trained with another configuration. Ctrl-C stops with
+    `only`, a missing or empty `from_runs` folder, an existing report folder, a run
+    folder of the plan's name trained with another configuration, or data missing for a
+    run still to train (`check_data`; `fetch` downloads it first). Ctrl-C stops with
     `KeyboardInterrupt` after the running child kept its folder; rerunning resumes.
     """
     started, clock = time.strftime("%Y-%m-%d %H:%M:%S %Z"), time.perf_counter()
@@ -108,6 +115,7 @@ def reproduce(config: Config, command: str = "keras_models.reports.reproduce") -
     states = [inspect(run, config.source) for run in runs]
     print_plan(states, config.budget, training=config.from_runs is None)
     if config.from_runs is None:
+        check_data([state.run for state in states if state.status != FINISHED], fetch=config.fetch)
         states = [execute(state, config.source) if state.status != FINISHED else state for state in states]
     else:
         states = [state if state.status != MISSING else RunState(state.run, state.folder, MISSING,
@@ -124,6 +132,43 @@ def reproduce(config: Config, command: str = "keras_models.reports.reproduce") -
     if config.publish is not None:
         print(f"wrote {markdown.publish(Path(config.publish), rows, states, **written)}")
     return path
+
+
+def check_data(runs: list[PlannedRun], fetch: bool = False) -> None:
+    """Before training: the data every run of `runs` reads must be here ($KERAS_MODELS_DATA or
+    the cache, `keras_models.datasets.status`). With `fetch`, the missing data sets are
+    downloaded first (`keras_models.datasets.fetch`); without, one line per missing data set
+    naming its fetch command goes to stderr and `UserError` stops the command."""
+    from keras_models import datasets
+
+    wanted: dict[str, list] = {}
+    for run in runs:
+        for need in data_needs(run):
+            wanted.setdefault(need.dataset, []).append((run.key, need))
+    missing = {name: [key for key, need in pairs if not _has(datasets.status(name), need)]
+               for name, pairs in wanted.items()}
+    missing = {name: keys for name, keys in missing.items() if keys}
+    if not missing:
+        return
+    if fetch:
+        for name in missing:
+            datasets.fetch(name)
+        return
+    for name, keys in missing.items():
+        dataset = datasets.get(name)
+        shown = ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+        print(f"missing data: {name} ({dataset.folder}/, read by {shown}): {dataset.fetch_command}", file=sys.stderr)
+    raise UserError(f"data missing for {len(missing)} data set(s) ({', '.join(missing)}): run the fetch command(s) "
+                    "above, or add --fetch to download them first; nothing was trained")
+
+
+def _has(status, need: DataNeed) -> bool:
+    """Whether a copy in the lookup order holds what `need` asks for."""
+    if need.alternative is not None and need.alternative.exists():
+        return True
+    if not need.paths:
+        return status.found is not None
+    return any(all((copy.path / path).is_file() for path in need.paths) for copy in status.copies)
 
 
 def _selected(entry: documented.Entry, states: dict, only: tuple) -> bool:

@@ -20,8 +20,8 @@ Budgets:
 
 Every run has a key (``heartbeat-cnn2d_resnet-class-weights``), the folder
 ``<runs-dir>/<experiment>/reproduce-<budget>-<key>``, its typed configuration, its
-protocol in words and an estimated time from measured per-epoch times.
-Nothing here imports TensorFlow.
+protocol in words, an estimated time from measured per-epoch times, and the data it
+reads (`data_needs`, checked before anything trains). Nothing here imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -228,6 +228,45 @@ def plan(budget: str, runs_dir: Path = Path("runs"), only: tuple[str, ...] = ())
         raise UserError(f"--only {unknown[0]}: not a part ({', '.join(PARTS)}) nor a run key of the plan "
                         f"(e.g. {runs[1].key}); see the plan printed without --only")
     return [run for run in runs if run.part in only or run.key in only]
+
+
+@dataclass(frozen=True)
+class DataNeed:
+    """Data a run reads.
+
+    Attributes:
+        dataset: the name of a data set of `keras_models.datasets.registry`.
+        paths: the files it reads, inside the data set's folder (() = every file it needs).
+        alternative: a file whose presence serves instead (the beat cache, a prepared
+            tfds copy), or None.
+    """
+
+    dataset: str
+    paths: tuple[str, ...] = ()
+    alternative: Path | None = None
+
+
+def data_needs(run: PlannedRun) -> tuple[DataNeed, ...]:
+    """The registry data a run reads when it finds its data the default way (a run given
+    its own files or folder needs none)."""
+    config = run.config
+    if run.part == "nab" and config.csv is None:
+        labels = () if config.labels is not None else ("labels/combined_windows.json",)
+        series = () if "*" in config.series else (f"data/{config.series}.csv",)
+        return (DataNeed("nab", series + labels if series else ()),)
+    if run.part == "heartbeat" and config.train_file is None and config.mitdb is None:
+        from keras_models.heartbeat import beats
+
+        cache = beats.cache_path(config.beats, beats.MITDB_RECORDS, beats.ExtractionParams())
+        return (DataNeed("mitdb", (), cache),)
+    if run.part == "ag_news" and config.data_dir is None:
+        from keras_models.text import ag_news, tfds_source
+
+        prepared = next((tfds_source.data_dir() / tfds_source.NAME).glob("*/dataset_info.json"), None)
+        return (DataNeed("ag_news", ag_news.PROTOCOLS[config.protocol], prepared),)
+    if run.part == "images" and config.data is None:
+        return (DataNeed("images"),)
+    return ()
 
 
 def format_duration(seconds: float) -> str:
