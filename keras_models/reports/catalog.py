@@ -66,19 +66,25 @@ def entries_section() -> str:
     return "\n".join(lines)
 
 
+FETCH_HINT = "python -m experiments.data fetch"
+
+
 def datasets_section() -> str:
-    """Each dataset's source, licence and citation (static for now)."""
-    return """## Datasets
+    """Each dataset's source, licence and citation, read from the data registry
+    (`keras_models.datasets.registry`)."""
+    from keras_models.datasets.registry import DATASETS
 
-How to fetch them: [Data](data.md).
-
-| dataset | used by | source | licence | cite |
-|---|---|---|---|---|
-| NAB (Numenta Anomaly Benchmark) | report 003, Part II | [numenta/NAB](https://github.com/numenta/NAB) on GitHub (`data/`, `labels/combined_windows.json`) | MIT | A. Lavin and S. Ahmad, "Evaluating Real-Time Anomaly Detection Algorithms - the Numenta Anomaly Benchmark", IEEE ICMLA 2015 |
-| MIT-BIH Arrhythmia Database | report 000 | [PhysioNet `mitdb` 1.0.0](https://physionet.org/content/mitdb/1.0.0/) | Open Data Commons Attribution 1.0 (ODC-By 1.0) | G. B. Moody and R. G. Mark, "The impact of the MIT-BIH Arrhythmia Database", IEEE Eng. in Med. and Biol. 20(3):45-50, 2001; and A. L. Goldberger et al., "PhysioBank, PhysioToolkit, and PhysioNet", Circulation 101(23):e215-e220, 2000 |
-| AG News | report 003, Parts III-IV | `ag_news_csv` (`train.csv`, `test.csv`) | for academic research use | X. Zhang, J. Zhao and Y. LeCun, "Character-level Convolutional Networks for Text Classification", NeurIPS 2015 |
-| dogs / food / vehicles, 64x64 (`cnn_dataset`) | report 003, Bonus | the public GitHub repository [madhusikha/cat_dog_food_images_classification_and_googleSVHN](https://github.com/madhusikha/cat_dog_food_images_classification_and_googleSVHN) | none stated | credited to Dr. Alina Vereshchaka, CSE 574, University at Buffalo, 2023 |
-"""
+    lines = ["## Datasets", "",
+             "How to fetch them, and the folder layout: [Data](data.md).", ""]
+    for dataset in DATASETS.values():
+        licence = f"[{dataset.licence}]({dataset.licence_url})" if dataset.licence_url else dataset.licence
+        lines += [f"### {dataset.title}", "",
+                  f"- name: `{dataset.name}` (`{FETCH_HINT} {dataset.name}`), folder `{dataset.folder}/`",
+                  f"- source: {dataset.source.description} ({dataset.homepage})",
+                  f"- licence: {licence}",
+                  f"- read by: {dataset.used_by}",
+                  "- cite: " + " ".join(dataset.citation), ""]
+    return "\n".join(lines)
 
 
 def render() -> str:
