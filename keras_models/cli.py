@@ -46,7 +46,7 @@ def main(entry: Callable[[list[str] | None], object], argv: list[str] | None = N
     try:
         entry(argv)
     except UserError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {err.for_command()}", file=sys.stderr)
         sys.exit(2)
     except Interrupted as stop:
         print(f"interrupted: the run folder {stop.run_dir} is kept; continue it with "

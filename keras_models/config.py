@@ -18,13 +18,13 @@ that join fields), whether it is built in Python, by a command from its flags
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from keras_models import checks
 from keras_models.distribute import STRATEGIES, check_options, device_list
 from keras_models.errors import UserError
+from keras_models.rundir import run_id
 
 _MISSING = dataclasses.MISSING
 
@@ -126,19 +126,6 @@ class Config:
     def replace(self, **changes):
         """A copy with `changes` applied (and validated)."""
         return dataclasses.replace(self, **changes)
-
-
-_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-#: longest --run-id accepted: file systems allow 255 bytes a name, and generated ids add suffixes
-MAX_RUN_ID = 120
-
-
-def run_id(value):
-    """A run folder name: letters, digits, '.', '_' and '-', at most `MAX_RUN_ID` characters."""
-    if not isinstance(value, str) or not _RUN_ID.match(value) or len(value) > MAX_RUN_ID:
-        raise checks.BadValue(f"expected a run folder name of letters, digits, '.', '_' and '-' "
-                              f"(at most {MAX_RUN_ID} characters, no '/' or spaces), got {value!r}")
-    return value
 
 
 def _track(value):

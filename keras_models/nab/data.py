@@ -24,6 +24,7 @@ DEFAULT_SERIES = "realTweets/Twitter_volume_AAPL"
 NAB_COMMIT = "ea702d75cc2258d9d7dd35ca8e5e2539d71f3140"
 NAB_RAW_URL = f"https://raw.githubusercontent.com/numenta/NAB/{NAB_COMMIT}/"
 WINDOWS_FILE = "labels/combined_windows.json"
+GLOB_CHARACTERS = "*?["
 
 #: sha256 of NAB's files at NAB_COMMIT (NAB is MIT-licensed).
 NAB_SHA256 = {
@@ -52,6 +53,11 @@ NAB_SHA256 = {
 def _remote(relpath: str) -> datapaths.Remote | None:
     digest = NAB_SHA256.get(relpath)
     return datapaths.Remote(NAB_RAW_URL + relpath, digest) if digest else None
+
+
+def is_pattern(series: str) -> bool:
+    """Whether `series` is a glob (``realKnownCause/*``) naming several series."""
+    return any(c in series for c in GLOB_CHARACTERS)
 
 
 def check_series_name(series: str) -> str:
