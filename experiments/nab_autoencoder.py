@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> None:
         if values["resume"] is not None or values["version"] == "all":
             raise UserError("a category runs one version and resumes by itself: run the same command again "
                             "(without --resume or --version all)")
-        return nab.run_category(cli.config_from_flags(nab.Config, values, series=data.DEFAULT_SERIES), pattern)
+        cli.summarize(nab.run_category(cli.config_from_flags(nab.Config, values, series=data.DEFAULT_SERIES), pattern))
+        return
     cli.run_family(nab, values, given, choice="version", first="v3")
 
 

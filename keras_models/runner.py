@@ -305,14 +305,15 @@ def fit(model, job: Job, callbacks: list, verbose: int = 1, **fit_kwargs):
 
         train, clock = training_batches(job.train.x, job.train.y, opts.batch_size, opts.seed, opts.steps_per_epoch,
                                         prefetch=opts.prefetch)
-        data, callbacks = {"x": train, "shuffle": False}, [clock, *callbacks]
+        data, callbacks = {"x": train}, [clock, *callbacks]
     else:
-        data = job.train.fit_kwargs(opts.batch_size)
+        data = job.train.fit_kwargs(opts.batch_size)  # a dataset: batched and shuffled by its maker
     validation = {} if job.val is None else {"validation_data": job.val.validation()}
     if job.val is not None and job.val.is_arrays:
         validation["validation_batch_size"] = opts.eval_batch
-    return model.fit(**data, **validation, epochs=opts.epochs, class_weight=job.class_weight, callbacks=callbacks,
-                     verbose=verbose, **fit_kwargs)
+    # every training input is a dataset in its own order (Keras' shuffle would warn, and be ignored)
+    return model.fit(**data, **validation, shuffle=False, epochs=opts.epochs, class_weight=job.class_weight,
+                     callbacks=callbacks, verbose=verbose, **fit_kwargs)
 
 
 def merge_validation(job: Job) -> Job:
