@@ -22,6 +22,8 @@ from pathlib import Path
 
 from keras_models.errors import UserError
 
+#: settings named in the title, where the run's configuration has them
+SETTINGS = ("balance", "split", "protocol")
 #: classifier metrics shown, as percentages: (metrics.json key, label)
 CLASSIFIER = (("accuracy", "test accuracy"), ("f1_macro", "test macro F1"), ("recall_macro", "test macro recall"))
 
@@ -102,7 +104,7 @@ def rows(metrics: dict, config: dict | None = None) -> list[tuple[str, str, str]
 
     def row(label: str, value: str, metric: str | None = None, note: str = "") -> tuple[str, str, str]:
         docs = documented(key, metric) if metric else []
-        return label, value, ("documented " + "; ".join(docs)) if docs else note
+        return label, value, ("documented " + "\n".join(docs)) if docs else note  # one value a line
 
     if "test_anomalies" in metrics:  # an NAB autoencoder
         threshold = metrics["threshold"]
@@ -135,15 +137,19 @@ def lines(run_dir: Path, metrics: dict) -> list[str]:
     config = recorded.get("config") or {}
     series = (recorded.get("data") or {}).get("series")
     epochs = metrics.get("epochs_run")
+    setting = [f"{name} {config[name]}" for name in SETTINGS if isinstance(config.get(name), str)]
     title = f"{metrics.get('model', metrics.get('experiment', 'run'))}" + (f" on {series}" if series else "") \
+        + (f", {', '.join(setting)}" if setting else "") \
         + (f" ({epochs} epoch{'s' if epochs != 1 else ''})" if epochs is not None else "")
     table = rows(metrics, config) + [("run folder", str(run_dir), "")]
     width = max(len(label) for label, _, _ in table)
     value_width = max(len(value) for _, value, _ in table[:-1]) if len(table) > 1 else 0
     out = [title]
     for label, value, note in table:
-        text = f"  {label:<{width}}  {value:<{value_width}}" + (f"  {note}" if note else "")
-        out.append(text.rstrip())
+        first, *more = note.split("\n")
+        head = f"  {label:<{width}}  {value:<{value_width}}"
+        out.append((head + (f"  {first}" if first else "")).rstrip())
+        out += [" " * (len(head) + 2 + len("documented ")) + line for line in more]
     return out
 
 
