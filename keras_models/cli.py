@@ -35,7 +35,8 @@ class ArgumentParser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         if self.add_help:
             self.add_argument("--verbose", action="store_true",
-                              help="show TensorFlow's and Keras' own log messages and warnings")
+                              help="show TensorFlow's own C++ log lines (hidden otherwise, unless you set "
+                                   "TF_CPP_MIN_LOG_LEVEL)")
 
     def error(self, message: str):  # noqa: D401 - argparse API
         raise UserError(f"{message} (see `{self.prog} --help`)")

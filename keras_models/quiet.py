@@ -5,8 +5,8 @@ importing this package sets it to 3 (fatal errors only) unless the user set it. 
 lines come before TensorFlow initialises its log, and the C++ logging library writes them
 to standard error whatever the level (the "oneDNN custom operations are on" notice, once
 per TensorFlow library loaded): `console` drops exactly those lines from the process's
-standard error, and ignores the few Python warnings Keras and TensorFlow give on a normal
-run (`NOISE`). Nothing here imports TensorFlow.
+standard error. Python warnings are not filtered: a normal run gives none (their causes
+are fixed, e.g. no ``shuffle=`` with a dataset). Nothing here imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import os
 import re
 import sys
 import threading
-import warnings
 from contextlib import contextmanager
 
 LEVEL = "TF_CPP_MIN_LOG_LEVEL"
@@ -27,11 +26,6 @@ USER_LEVEL = os.environ.get(LEVEL)
 LOG_LINE = re.compile(rb"^[IW]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w./-]+:\d+\] ")
 #: the logging library's note above those lines
 LOG_NOTE = b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
-
-#: Python warnings of Keras/TensorFlow on normal runs that say nothing to the user:
-#: (message regex, module regex)
-NOISE = (
-)
 
 
 def default_level() -> None:
@@ -47,21 +41,21 @@ def is_noise(line: bytes) -> bool:
 
 @contextmanager
 def console(verbose: bool):
-    """Run a command quietly (or, `verbose`, with every framework message and warning).
+    """Run a command quietly, or (`verbose`) with every framework log line; a level the
+    user set is theirs either way.
 
-    Quiet: the `NOISE` warnings are ignored and, when standard error is the process's own
-    (not captured, as under pytest), its C++ log lines are filtered (`is_noise`).
+    Quiet: when standard error is the process's own (not captured, as under pytest), its
+    C++ log lines are filtered (`is_noise`).
     """
-    if verbose:
-        if USER_LEVEL is None:
-            os.environ[LEVEL] = "0"  # read when TensorFlow is imported, after this
+    if USER_LEVEL is not None:
         yield
         return
-    with warnings.catch_warnings():
-        for message, module in NOISE:
-            warnings.filterwarnings("ignore", message=message, module=module)
-        with _filtered_stderr():
-            yield
+    if verbose:
+        os.environ[LEVEL] = "0"  # read when TensorFlow is imported, after this
+        yield
+        return
+    with _filtered_stderr():
+        yield
 
 
 @contextmanager

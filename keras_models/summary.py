@@ -9,10 +9,13 @@ the AG News variants' reported table), matched to the run by model and setting. 
 numbers are the run's metrics.json (`Result.metrics`); nothing here imports TensorFlow.
 
     nab_v3 on realTweets/Twitter_volume_AAPL (1 epoch)
-      test loss (MSE, scaled)   0.000137       documented 0.000129 (report 003)
-      threshold                 0.0112         p99 of the training errors
-      ...
-      run folder                runs/nab_autoencoder/20261203-133453-v3-s42
+      test loss (MSE, scaled)          0.001252  documented 0.000129 (report 003)
+      threshold                        0.003114  rule percentile:99
+      anomalies flagged, test split    66        documented 69 (report 003)
+      anomalies flagged, whole series  180
+      NAB windows tp/fp/fn             3/4/1     4 labelled windows
+      NAB window F1                    0.5455
+      run folder                       runs/nab_autoencoder/20261203-134138-v3-s42
 """
 
 from __future__ import annotations
