@@ -18,8 +18,11 @@ import threading
 from contextlib import contextmanager
 
 LEVEL = "TF_CPP_MIN_LOG_LEVEL"
+#: the level this package chose, beside it (so that a child process, a tuning worker or a
+#: command started by another, tells the package's level from the user's)
+CHOSEN = "KERAS_MODELS_TF_LOG_LEVEL"
 #: the level the user set before this package was imported (None: not set)
-USER_LEVEL = os.environ.get(LEVEL)
+USER_LEVEL = None if os.environ.get(LEVEL) == os.environ.get(CHOSEN) else os.environ.get(LEVEL)
 
 #: a C++ log line of TensorFlow's logging library, info or warning:
 #: ``I0000 00:00:1796304891.073177   11988 port.cc:153] ...``
@@ -31,7 +34,11 @@ LOG_NOTE = b"WARNING: All log messages before absl::InitializeLog() is called ar
 def default_level() -> None:
     """TensorFlow's C++ log off (level 3) unless the user chose a level."""
     if USER_LEVEL is None:
-        os.environ[LEVEL] = "3"
+        _choose("3")
+
+
+def _choose(level: str) -> None:
+    os.environ[LEVEL] = os.environ[CHOSEN] = level
 
 
 def is_noise(line: bytes) -> bool:
@@ -51,7 +58,7 @@ def console(verbose: bool):
         yield
         return
     if verbose:
-        os.environ[LEVEL] = "0"  # read when TensorFlow is imported, after this
+        _choose("0")  # read when TensorFlow is imported, after this
         yield
         return
     with _filtered_stderr():

@@ -95,12 +95,19 @@ def test_noise_lines_are_told_from_other_lines():
     assert not quiet.is_noise(b"error: bad --epochs\n")
 
 
-def test_quiet_console_drops_framework_lines_from_standard_error():
+@pytest.mark.parametrize("user_level", [None, "1"])
+def test_quiet_console_drops_framework_lines_from_standard_error(user_level):
+    """Dropped under the package's own level (also one a parent process chose); kept when
+    the user set TF_CPP_MIN_LOG_LEVEL."""
     code = ("import os, sys\nfrom keras_models import quiet\nwith quiet.console(False):\n"
-            "    os.write(2, quiet.LOG_NOTE + b'\\nI0000 00:00:17.5   1 port.cc:153] oneDNN\\n')\n"
+            "    os.write(2, b'I0000 00:00:17.5   1 port.cc:153] oneDNN\\n')\n"
             "    print('error: kept', file=sys.stderr)\n")
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
-    assert result.stderr == "error: kept\n", result.stderr
+    env = {k: v for k, v in os.environ.items() if k not in (quiet.LEVEL, quiet.CHOSEN)}
+    env.update({quiet.LEVEL: user_level} if user_level else {})
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,
+                            env=env)
+    noise = "" if user_level is None else "I0000 00:00:17.5   1 port.cc:153] oneDNN\n"
+    assert result.stderr == noise + "error: kept\n", result.stderr
 
 
 @pytest.mark.parametrize("user_level,verbose,expected", [(None, True, "0"), ("1", True, "1"), ("1", False, "1")])
