@@ -1,5 +1,5 @@
 """The heartbeat results table: cnn2d_resnet with each balance option, the other models
-with class weights, all on one split (SPEC §1; report 000).
+with class weights, all on one split (report 000).
 
     python -m benchmarks.heartbeat_table [--split intra] [--epochs 20] [--steps-per-epoch N]
         [--runs cnn2d_resnet:class-weights ...] [--runs-dir runs] [--seed 42] [--mitdb PATH]

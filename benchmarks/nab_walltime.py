@@ -1,7 +1,7 @@
 """Wall time of whole NAB autoencoder runs, as a user runs them (import, data, fit,
 evaluation, plots, save and export included).
 
-    KERAS_MODELS_DATA=../shared/data python -m benchmarks.nab_walltime --version v3 --repeats 3
+    KERAS_MODELS_DATA=/path/to/data python -m benchmarks.nab_walltime --version v3 --repeats 3
     python -m benchmarks.nab_walltime --version v3 --env MALLOC_ARENA_MAX=2 -- --batch-size 64
 
 Each repeat is a fresh process writing its own run folder under a temporary --runs-dir.

@@ -1,7 +1,7 @@
 """Time to accuracy: train a heartbeat model until its validation split reaches a target,
 then evaluate the test split once.
 
-    KERAS_MODELS_DATA=../shared/data python -m benchmarks.time_to_accuracy --model cnn2d_resnet
+    KERAS_MODELS_DATA=/path/to/data python -m benchmarks.time_to_accuracy --model cnn2d_resnet
     python -m benchmarks.time_to_accuracy --model attention_gru --target-accuracy 0.97 --target-f1 0
     python -m benchmarks.time_to_accuracy --model cnn2d_resnet --recipe report      # the float32 recipe
 

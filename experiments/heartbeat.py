@@ -27,9 +27,9 @@ def build_parser() -> cli.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     values, given = cli.parse(build_parser(), argv)
     if values["resume"] is not None:
-        cli.resume(heartbeat, values, given)
+        cli.summarize(cli.resume(heartbeat, values, given))
         return
-    heartbeat.run(cli.config_from_flags(heartbeat.Config, values))
+    cli.summarize(heartbeat.run(cli.config_from_flags(heartbeat.Config, values)))
 
 
 if __name__ == "__main__":

@@ -34,26 +34,28 @@ def build_parser() -> cli.ArgumentParser:
     return parser
 
 
-def print_row(result) -> None:
-    """The run's row of the models table."""
+def print_row(result):
+    """Print the run's row of the models table; returns `result`."""
     from keras_models.images.experiment import comparison_row  # TensorFlow is loaded by now
 
     cli.print_table([comparison_row(result.metrics["model"], result)])
+    return result
 
 
 def main(argv: list[str] | None = None) -> None:
     values, given = cli.parse(build_parser(), argv)
     if values["resume"] is not None:
-        print_row(cli.resume(images, values, given))
+        cli.summarize(print_row(cli.resume(images, values, given)))
         return
     models = registry.names(FAMILY) if values["model"] == "all" else [values["model"]]
     model_args = cli.model_kwargs(values["model_arg"], models)
     if values["model"] == "all":
         # the base configuration is efficientnet_b0's: the one model every flag (--weights too) applies to
         base = cli.config_from_flags(images.Config, values, model=WEIGHTS_MODEL, model_args=model_args[WEIGHTS_MODEL])
-        images.compare(base, tuple(models), model_args=model_args)  # prints the table
+        cli.summarize(images.compare(base, tuple(models), model_args=model_args))  # after the table it prints
     else:
-        print_row(images.run(cli.config_from_flags(images.Config, values, model_args=model_args[values["model"]])))
+        cli.summarize(print_row(images.run(cli.config_from_flags(images.Config, values,
+                                                                 model_args=model_args[values["model"]]))))
 
 
 if __name__ == "__main__":

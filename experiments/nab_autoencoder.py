@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from keras_models import cli, nab
 from keras_models.errors import UserError
-from keras_models.nab import category, data
+from keras_models.nab import data
 
 
 def build_parser() -> cli.ArgumentParser:
@@ -33,11 +33,12 @@ def main(argv: list[str] | None = None) -> None:
     pattern = f"{values['category']}/*" if values["category"] else values["series"]
     if values["category"] and "series" in given:
         raise UserError("give --category NAME or --series PATTERN, not both")
-    if values["category"] is not None or category.is_pattern(pattern):
+    if values["category"] is not None or data.is_pattern(pattern):
         if values["resume"] is not None or values["version"] == "all":
             raise UserError("a category runs one version and resumes by itself: run the same command again "
                             "(without --resume or --version all)")
-        return nab.run_category(cli.config_from_flags(nab.Config, values, series=data.DEFAULT_SERIES), pattern)
+        cli.summarize(nab.run_category(cli.config_from_flags(nab.Config, values, series=data.DEFAULT_SERIES), pattern))
+        return
     cli.run_family(nab, values, given, choice="version", first="v3")
 
 

@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     family = _family(argv)
     values, given = cli.parse(build_parser(family), argv)
     if values["resume"] is not None:
-        cli.resume(tune, values, given)
+        cli.summarize(cli.resume(tune, values, given))
         return
     experiment = family.config_for(values["model"], values)
     config = cli.config_from_flags(tune.Config, values, experiment=experiment, space=tuple(values["space"]),
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     if values["show_space"]:
         print(format_table(search_space.describe(config.space_dict())))
         return
-    tune.run(config)
+    cli.summarize(tune.run(config))
 
 
 if __name__ == "__main__":

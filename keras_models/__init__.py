@@ -7,11 +7,13 @@ arguments (and fail fast) before paying the import cost.
 
 import os
 
-# Keras runs on TensorFlow here; keep TensorFlow's C++ start-up chatter off the console.
+# Keras runs on TensorFlow here; keep TensorFlow's C++ log off the console (`keras_models.quiet`).
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from keras_models import quiet  # noqa: E402
 from keras_models.errors import UserError  # noqa: E402
+
+quiet.default_level()
 
 __all__ = ["UserError"]
 __version__ = "0.1.0"

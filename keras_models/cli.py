@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from keras_models import checks
-from keras_models.config import flag_of
+from keras_models.config import flag_help, flag_of
 from keras_models.errors import UserError
 
 #: the exit status of a command stopped by Ctrl-C (128 + SIGINT)
@@ -33,6 +33,10 @@ class ArgumentParser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
+        if self.add_help:
+            self.add_argument("--verbose", action="store_true",
+                              help="show TensorFlow's own C++ log lines (hidden otherwise, unless you set "
+                                   "TF_CPP_MIN_LOG_LEVEL)")
 
     def error(self, message: str):  # noqa: D401 - argparse API
         raise UserError(f"{message} (see `{self.prog} --help`)")
@@ -40,21 +44,26 @@ class ArgumentParser(argparse.ArgumentParser):
 
 def main(entry: Callable[[list[str] | None], object], argv: list[str] | None = None) -> None:
     """Run `entry(argv)`: a `UserError` becomes one line on stderr and exit status 2;
-    Ctrl-C one line (with the `--resume` command when a run folder exists) and exit 130."""
+    Ctrl-C one line (with the `--resume` command when a run folder exists) and exit 130.
+    Framework log lines and warnings stay off the console unless `--verbose` is given
+    (`keras_models.quiet`)."""
+    from keras_models import quiet
     from keras_models.runner import Interrupted
 
-    try:
-        entry(argv)
-    except UserError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
-    except Interrupted as stop:
-        print(f"interrupted: the run folder {stop.run_dir} is kept; continue it with "
-              f"`python -m experiments.{stop.experiment} --resume {stop.run_dir}`", file=sys.stderr)
-        sys.exit(INTERRUPTED)
-    except KeyboardInterrupt:
-        print("interrupted before training started; no run folder was written", file=sys.stderr)
-        sys.exit(INTERRUPTED)
+    verbose = "--verbose" in (sys.argv[1:] if argv is None else argv)
+    with quiet.console(verbose):
+        try:
+            entry(argv)
+        except UserError as err:
+            print(f"error: {err.for_command()}", file=sys.stderr)
+            sys.exit(2)
+        except Interrupted as stop:
+            print(f"interrupted: the run folder {stop.run_dir} is kept; continue it with "
+                  f"`python -m experiments.{stop.experiment} --resume {stop.run_dir}`", file=sys.stderr)
+            sys.exit(INTERRUPTED)
+        except KeyboardInterrupt:
+            print("interrupted before training started; no run folder was written", file=sys.stderr)
+            sys.exit(INTERRUPTED)
 
 
 def argtype(check: checks.Check, name: str | None = None) -> Callable[[str], object]:
@@ -90,8 +99,7 @@ def add_config_flags(parser: argparse.ArgumentParser, config_cls, *, title: str 
         if f.name in exclude or not (f.metadata.get("cli", True) or f.name in include):
             continue
         default = defaults.get(f.name, f.default if f.default is not dataclasses.MISSING else None)
-        flag = flag_of(f)
-        help_text = f.metadata.get("help", "")
+        flag, help_text = flag_of(f), flag_help(f)
         if f.metadata.get("check") is checks.boolean:
             action = "store_false" if flag.startswith("--no-") else "store_true"
             group.add_argument(flag, dest=f.name, action=action, default=default, help=help_text)
@@ -153,12 +161,22 @@ def resume(family, values: dict, given: set[str]):
 def run_family(family, values: dict, given: set[str], *, choice: str, first: str):
     """What a training command does with its parsed flags: `--resume`, else `<choice> all`
     (every version/variant through `family.compare`, the configuration built with
-    `choice=first`), else one `family.run`."""
+    `choice=first`), else one `family.run`; then `summarize`."""
     if values["resume"] is not None:
-        return resume(family, values, given)
+        return summarize(resume(family, values, given))
     if values[choice] == "all":
-        return family.compare(config_from_flags(family.Config, values, **{choice: first}))
-    return family.run(config_from_flags(family.Config, values))
+        return summarize(family.compare(config_from_flags(family.Config, values, **{choice: first})))
+    return summarize(family.run(config_from_flags(family.Config, values)))
+
+
+def summarize(result):
+    """Print the result's summary (`keras_models.summary.show`: the numbers that matter, each
+    beside its documented value, and the run folder) and return `result`: how every
+    training command ends."""
+    from keras_models import summary
+
+    summary.show(result)
+    return result
 
 
 def config_from_flags(config_cls, values: dict, **overrides):

@@ -18,35 +18,49 @@ that join fields), whether it is built in Python, by a command from its flags
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from keras_models import checks
 from keras_models.distribute import STRATEGIES, check_options, device_list
 from keras_models.errors import UserError
+from keras_models.rundir import run_id
 
 _MISSING = dataclasses.MISSING
 
 
 def option(default=_MISSING, check: checks.Check | None = None, help: str = "", *, flag: str | None = None,
-           cli: bool = True, factory=_MISSING, metavar: str | None = None):
+           cli: bool = True, factory=_MISSING, metavar: str | None = None, off_help: str | None = None):
     """A configuration field: its default, its check and its flag's help.
 
     Args:
-        flag: the command-line flag (default ``--field-name``); a boolean field whose
-            default is True gets a ``--no-...`` flag that turns it off.
+        help: what the field does (for a boolean: what it does when true).
+        flag: the command-line flag (default ``--field-name``; a boolean field whose
+            default is True gets ``--no-field-name``, which turns it off).
         cli: False keeps the field off the command line (set in Python or by the command).
+        off_help: the help of a ``--no-...`` flag (default: "do not " + `help`).
     """
-    metadata = {"check": check, "help": help, "flag": flag, "cli": cli, "metavar": metavar}
+    metadata = {"check": check, "help": help, "flag": flag, "cli": cli, "metavar": metavar, "off_help": off_help}
     if factory is not _MISSING:
         return field(default_factory=factory, metadata=metadata)
     return field(default=default, metadata=metadata)
 
 
 def flag_of(f: dataclasses.Field) -> str:
-    """The command-line flag of a field."""
-    return f.metadata.get("flag") or "--" + f.name.replace("_", "-")
+    """The command-line flag of a field (``--no-...`` for a boolean that defaults to True)."""
+    if f.metadata.get("flag"):
+        return f.metadata["flag"]
+    turns_off = f.metadata.get("check") is checks.boolean and f.default is True
+    return ("--no-" if turns_off else "--") + f.name.replace("_", "-")
+
+
+def flag_help(f: dataclasses.Field) -> str:
+    """The help of a field's flag: what giving the flag does (a ``--no-...`` flag turns the
+    field off, so its help is the field's negated)."""
+    text = f.metadata.get("help", "")
+    if not flag_of(f).startswith("--no-"):
+        return text
+    return f.metadata.get("off_help") or f"do not {text}"
 
 
 def _jsonable(value):
@@ -128,19 +142,6 @@ class Config:
         return dataclasses.replace(self, **changes)
 
 
-_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-#: longest --run-id accepted: file systems allow 255 bytes a name, and generated ids add suffixes
-MAX_RUN_ID = 120
-
-
-def run_id(value):
-    """A run folder name: letters, digits, '.', '_' and '-', at most `MAX_RUN_ID` characters."""
-    if not isinstance(value, str) or not _RUN_ID.match(value) or len(value) > MAX_RUN_ID:
-        raise checks.BadValue(f"expected a run folder name of letters, digits, '.', '_' and '-' "
-                              f"(at most {MAX_RUN_ID} characters, no '/' or spaces), got {value!r}")
-    return value
-
-
 def _track(value):
     from keras_models import tracking
 
@@ -180,8 +181,9 @@ class TrainConfig(Config):
         "and gives the same numbers", cli=False)
     evaluate_train: bool = option(
         True, checks.boolean,
-        "evaluate the training split after training (metrics.json's \"train\"); off skips that pass over it, "
-        "minutes for a GRU on the heartbeat beats", cli=False)
+        "evaluate the training split after training (metrics.json's \"train\")", cli=False,
+        off_help="skip evaluating the training split after training (metrics.json has no \"train\"): a pass "
+                 "over it takes minutes for a GRU on the heartbeat beats")
     runs_dir: Path = option(Path("runs"), checks.path, "root of the run folders")
     run_id: str | None = option(None, checks.optional(run_id), "name of the run folder (default: time-stamped)")
     precision: str = option("float32", checks.one_of("float32", "mixed_bfloat16", "mixed_float16"),
@@ -199,9 +201,8 @@ class TrainConfig(Config):
                                        flag="--workers", metavar="N")
     threads: int | None = option(None, checks.optional(checks.positive_int),
                                  "TensorFlow's intra- and inter-op threads (default: TensorFlow's, one per core)")
-    prefetch: bool = option(True, checks.boolean, "gather the next training batches while a step runs",
-                            flag="--no-prefetch")
-    tensorboard: bool = option(True, checks.boolean, "write TensorBoard logs", flag="--no-tensorboard")
+    prefetch: bool = option(True, checks.boolean, "gather the next training batches while a step runs")
+    tensorboard: bool = option(True, checks.boolean, "write TensorBoard logs (logs/ in the run folder)")
     track: str | None = option(None, _track, "track the run in MLflow: mlflow (the `mlflow` extra; or set "
                                              "KERAS_MODELS_TRACK=mlflow once); MLFLOW_TRACKING_URI picks the store")
 

@@ -19,14 +19,31 @@ import errno
 import json
 import math
 import os
+import re
 import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from keras_models import checks, config
+from keras_models import checks
 from keras_models.errors import UserError
+
+_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+#: longest --run-id accepted: file systems allow 255 bytes a name, and generated ids add suffixes
+MAX_RUN_ID = 120
+
+
+def run_id(value):
+    """A run folder name: letters, digits, '.', '_' and '-', at most `MAX_RUN_ID` characters."""
+    if not isinstance(value, str) or not _RUN_ID.match(value) or len(value) > MAX_RUN_ID:
+        raise checks.BadValue(f"expected a run folder name of letters, digits, '.', '_' and '-' "
+                              f"(at most {MAX_RUN_ID} characters, no '/' or spaces), got {value!r}")
+    return value
+
+
+_check_run_id = run_id  # `check_new_run` names its argument run_id
+
 
 def _os_error(err: OSError, path: Path, fix: str) -> UserError:
     reason = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
@@ -37,12 +54,16 @@ def _os_error(err: OSError, path: Path, fix: str) -> UserError:
 
 
 def check_new_run(runs_root: Path, experiment: str, run_id: str | None, resumable: bool = True) -> None:
-    """Fail early (before any work) if an explicit `run_id` names an existing run, or the
-    runs folder cannot hold run folders (it is a file). `resumable`: the command has `--resume`."""
+    """Fail early (before any work) if an explicit `run_id` names an existing folder, or the
+    runs folder cannot hold run folders (it is a file). `resumable`: the command has `--resume`.
+
+    The error is worded for a Python caller (``run_id=``) and, as `UserError.command`, for
+    a command (``--run-id``); neither sends a finished run to ``--resume``.
+    """
     runs_root = Path(runs_root)
     if run_id is not None:
         try:
-            config.run_id(run_id)
+            _check_run_id(run_id)
         except checks.BadValue as err:
             raise UserError(f"bad --run-id: {err}") from None
     for parent in (runs_root, runs_root / experiment):
@@ -51,11 +72,19 @@ def check_new_run(runs_root: Path, experiment: str, run_id: str | None, resumabl
     if run_id is None:
         return
     path = runs_root / experiment / run_id
-    if path.exists():
-        raise UserError(
-            f"run folder {path} already exists and runs are never overwritten: choose another --run-id"
-            + (", or continue it with --resume" if resumable else "")
-        )
+    if not path.exists():
+        return
+    run = RunDir(path)
+    interrupted = resumable and run.config_path.is_file() and not run.metrics_path.exists()
+    finished = run.metrics_path.exists()
+    what = "a finished run" if finished else "an interrupted run" if interrupted else "a folder"
+    raise UserError(
+        f"run_id {run_id!r} is taken: {path} already exists ({what}; runs are never overwritten); pass another "
+        "run_id, or run_id=None for a fresh one" + (f", or continue that run with resume({str(path)!r})"
+                                                    if interrupted else ""),
+        command=f"run folder {path} already exists and runs are never overwritten: choose another --run-id"
+                + (f", or continue it with --resume {path}" if interrupted
+                   else ", or leave --run-id out for a time-stamped one" if finished else ""))
 
 
 @dataclass(frozen=True)
@@ -104,7 +133,11 @@ class RunDir:
                 f"--resume {path}: that run belongs to experiment {recorded.get('experiment')!r}, not {experiment!r}"
             )
         if run.metrics_path.exists():
-            raise UserError(f"--resume {path}: that run already finished (metrics.json exists); start a new run")
+            done = (f"that run already finished (its results are in {run.metrics_path}), so there is nothing to "
+                    "continue; to train again")
+            raise UserError(f"resume({str(path)!r}): {done}, call run(config) with another run_id or run_id=None",
+                            command=f"--resume {path}: {done}, give the same flags without --resume "
+                                    "(and without its --run-id)")
         return run
 
     @classmethod

@@ -178,8 +178,12 @@ class Job:
 def interruptible(run_dir: Path, experiment: str):
     """Ctrl-C inside the block ends with `Interrupted(run_dir)`, whatever TensorFlow made of
     the KeyboardInterrupt (raised while a function is traced, it can surface as another
-    error). The run folder's backup holds the last finished epoch."""
-    received = []
+    error). The run folder's backup holds the last finished epoch.
+
+    Yields the list of signals received: `stop_on_signal` raises again after the next
+    batch when a KeyboardInterrupt was lost (raised where the error is only printed).
+    """
+    received: list = []
 
     def on_sigint(signum, frame):
         received.append(signum)
@@ -188,7 +192,7 @@ def interruptible(run_dir: Path, experiment: str):
     previous = signal.signal(signal.SIGINT, on_sigint) if threading.current_thread() is threading.main_thread() \
         else None
     try:
-        yield
+        yield received
     except BaseException as stop:
         if received or isinstance(stop, KeyboardInterrupt):
             raise Interrupted(run_dir, experiment) from None
@@ -196,6 +200,19 @@ def interruptible(run_dir: Path, experiment: str):
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
+
+
+def stop_on_signal(received: list):
+    """A callback that raises KeyboardInterrupt after a training batch once `received` (the
+    list `interruptible` yields) holds a signal."""
+    import keras
+
+    class StopOnSignal(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if received:
+                raise KeyboardInterrupt
+
+    return StopOnSignal()
 
 
 def set_seed(seed: int, deterministic: bool = True) -> None:
@@ -305,14 +322,15 @@ def fit(model, job: Job, callbacks: list, verbose: int = 1, **fit_kwargs):
 
         train, clock = training_batches(job.train.x, job.train.y, opts.batch_size, opts.seed, opts.steps_per_epoch,
                                         prefetch=opts.prefetch)
-        data, callbacks = {"x": train, "shuffle": False}, [clock, *callbacks]
+        data, callbacks = {"x": train}, [clock, *callbacks]
     else:
-        data = job.train.fit_kwargs(opts.batch_size)
+        data = job.train.fit_kwargs(opts.batch_size)  # a dataset: batched and shuffled by its maker
     validation = {} if job.val is None else {"validation_data": job.val.validation()}
     if job.val is not None and job.val.is_arrays:
         validation["validation_batch_size"] = opts.eval_batch
-    return model.fit(**data, **validation, epochs=opts.epochs, class_weight=job.class_weight, callbacks=callbacks,
-                     verbose=verbose, **fit_kwargs)
+    # every training input is a dataset in its own order (Keras' shuffle would warn, and be ignored)
+    return model.fit(**data, **validation, shuffle=False, epochs=opts.epochs, class_weight=job.class_weight,
+                     callbacks=callbacks, verbose=verbose, **fit_kwargs)
 
 
 def merge_validation(job: Job) -> Job:
@@ -374,7 +392,7 @@ def run(job: Job) -> Result:
         model = job.build_model()  # before the run folder: a model that cannot be built leaves none behind
         model.compile(**job.compile_kwargs(), jit_compile=opts.jit_compile)
     run_dir = reopened or create_run(job)
-    with interruptible(run_dir.path, job.experiment), \
+    with interruptible(run_dir.path, job.experiment) as received, \
             tracking.tracked(track, run_dir.path, experiment=job.experiment, model=job.model,
                              config=opts.to_dict(), seed=opts.seed, runs_dir=runs_root) as tracked_run:
         model.summary()
@@ -382,7 +400,7 @@ def run(job: Job) -> Result:
 
         fit_started = time.perf_counter()
         with run_dir.writing():
-            cbs = callbacks(job, run_dir)
+            cbs = [stop_on_signal(received), *callbacks(job, run_dir)]
             if tracked_run is not None:
                 cbs.insert(-1, tracking.callback())  # before RunBackup, which stays last
             fit(model, job, cbs)

@@ -1,7 +1,7 @@
 """The heartbeat experiment: beats -> split -> balance (train only) -> view -> `runner.Job`.
 
 Models output logits (batch, 5) for the AAMI classes N, S, V, F, Q; the loss is
-sparse categorical cross-entropy from logits, the optimiser Adam (SPEC §1).
+sparse categorical cross-entropy from logits, the optimiser Adam (report 000).
 """
 
 from __future__ import annotations

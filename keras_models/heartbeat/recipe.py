@@ -1,7 +1,7 @@
 """Training recipes of the heartbeat models: precision, batch, learning rate and schedule, epochs.
 
 ``report``
-    The report's setting (report 000, SPEC §1): float32, Adam at a constant 1e-3,
+    The report's setting (report 000): float32, Adam at a constant 1e-3,
     batch 32, up to 20 epochs with early stopping (patience 3). The reference numerics.
 ``cpu``
     The convolutional and transformer models' recipe on CPUs with AVX512-BF16, chosen

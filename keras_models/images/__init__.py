@@ -9,6 +9,7 @@ Python API (no TensorFlow until training starts)::
 Modules:
     config:      the typed `Config` (model, folder, split, builder arguments, recipe overrides).
     api:         `run`, `resume`, `compare`, `load` (the checked folder and its split).
+    loaded:      the experiment's name and `ImageData` (what `load` returns).
     folder:      list and check an image folder (`ImageFolder`); no TensorFlow.
     split:       the one seeded, stratified train/val/test split; no TensorFlow.
     recipe:      training recipes (`basic`, `vit`) as data; Keras only when used.

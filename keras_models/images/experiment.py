@@ -13,7 +13,7 @@ from pathlib import Path
 from keras_models import registry, runner
 from keras_models.classification import ClassifierEvaluation
 from keras_models.images import data
-from keras_models.images.api import EXPERIMENT, ImageData
+from keras_models.images.loaded import EXPERIMENT, ImageData
 from keras_models.images.config import Config
 
 

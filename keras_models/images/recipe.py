@@ -5,7 +5,7 @@
     no augmentation, 10 epochs, batch 32.
 ``vit``
     The known recipe for Vision Transformers trained from scratch on small images
-    (Lee et al. 2021; omihub777/ViT-CIFAR, SPEC §4): augmentation (random flip,
+    (Lee et al. 2021; omihub777/ViT-CIFAR): augmentation (random flip,
     translation, rotation, zoom), label smoothing 0.1, AdamW (peak learning rate 1e-3,
     weight decay 0.05, none on biases, norms, position embeddings and attention
     temperatures), a linear warm-up over 5 epochs from 0 to the peak, then cosine decay

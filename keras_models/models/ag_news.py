@@ -1,4 +1,4 @@
-"""AG News transformer of report 003 Part IV (SPEC §3), in its variants.
+"""AG News transformer of report 003 Part IV, in its variants.
 
 raw strings (batch,) -> TextVectorization -> (batch, sequence_length) token ids
 -> TokenAndPositionEmbedding -> (batch, sequence_length, embed_dim)

@@ -3,7 +3,7 @@
 The NAB models read windows of shape ``(batch, window, 1)`` and return a
 reconstruction of the same shape. The report gives only parameter counts
 (588, 1,356, 1,356, 4,193); the dense stacks below apply `Dense` to the last axis
-(one value per time step) and give those counts exactly (SPEC §2).
+(one value per time step) and give those counts exactly.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Heartbeat classifiers of report 000 (MIT-BIH beats, 5 AAMI classes; SPEC §1).
+"""Heartbeat classifiers of report 000 (MIT-BIH beats, 5 AAMI classes).
 
 Ports of the report's PyTorch models, layer for layer (their PyTorch references
 are in `keras_models.torch_refs.heartbeat`), and two 1D baselines:
@@ -94,7 +94,7 @@ def cnn2d_resnet(input_shape: tuple = (16, 12, 1), num_classes: int = 5, hidden:
     return _cnn_resnet("cnn2d_resnet", input_shape, num_classes, hidden, num_blocks)
 
 
-@register_model("heartbeat", recipe="cpu", view="1d", source="SPEC §1, 1D baseline",
+@register_model("heartbeat", recipe="cpu", view="1d", source="report 000, 1D baseline",
                 note="no documented count: cnn2d_resnet with 1D convolutions", input_shape=(192, 1),
                 tunable=_CNN_SPACE)
 def cnn1d_resnet(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: int = 128,
@@ -185,8 +185,7 @@ def attention_gru(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: i
     self-attention, dropout on the weights) -> LayerNorm -> last time step
     ``(batch, hidden)`` -> Dense(num_classes) -> logits ``(batch, num_classes)``.
 
-    There is no residual connection around the attention: the report and SPEC name
-    none.
+    There is no residual connection around the attention: the report names none.
 
     Args:
         use_cudnn: passed to every `keras.layers.GRU` ("auto": cuDNN on a GPU).
@@ -203,7 +202,7 @@ def attention_gru(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: i
     return keras.Model(inputs, outputs, name="attention_gru")
 
 
-@register_model("heartbeat", recipe="cpu-gru", view="1d", source="SPEC §1, 1D baseline",
+@register_model("heartbeat", recipe="cpu-gru", view="1d", source="report 000, 1D baseline",
                 note="no documented count: attention_gru without norms or attention", input_shape=(192, 1),
                 tunable={"hidden": choice(32, 64, 128), "num_layers": int_range(1, 5), "dropout": _DROPOUT})
 def gru1d(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: int = 128, num_layers: int = 5,

@@ -1,4 +1,4 @@
-"""Image classifiers of report 003's Bonus part (dogs / food / vehicles, 64x64 RGB; SPEC §4).
+"""Image classifiers of report 003's Bonus part (dogs / food / vehicles, 64x64 RGB).
 
 ======================  ==============================================================
 builder                 architecture
@@ -132,7 +132,7 @@ def vit(input_shape: tuple = INPUT_SHAPE, num_classes: int = 3, patch_size: int 
 
 @register_model("images", recipe="basic", documented_params=4_053_414, documented={"test_accuracy": 0.8308},
                 source="report 003, Bonus (EfficientNet)",
-                note="the documented count is Keras' total: 4,011,391 trainable + 42,023 non-trainable "
+                note="the report's 4,053,414 is Keras' total count: 4,011,391 trainable + 42,023 non-trainable "
                      "(BatchNorm and input Normalization statistics) = 4,053,414",
                 input_shape=(64, 64, 3), tunable={"dropout": float_range(0.1, 0.4, step=0.1)})
 def efficientnet_b0(input_shape: tuple = INPUT_SHAPE, num_classes: int = 3, weights: str | None = None,
@@ -150,7 +150,7 @@ def efficientnet_b0(input_shape: tuple = INPUT_SHAPE, num_classes: int = 3, weig
             ``efficientnetb0_notop.h5`` (ImageNet) or a ``.weights.h5`` file.
         dropout: rate before the last Dense layer (EfficientNet-B0's 0.2).
 
-    Defaults: 4,011,391 trainable + 42,023 non-trainable = 4,053,414 parameters (SPEC §6).
+    Defaults: 4,011,391 trainable + 42,023 non-trainable = 4,053,414 parameters (Keras' own count).
     """
     inputs = keras.Input(shape=input_shape, name="image")
     backbone = keras.applications.EfficientNetB0(include_top=False, weights=weights, input_tensor=inputs,

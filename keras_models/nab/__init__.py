@@ -6,6 +6,7 @@ Python API (no TensorFlow until training starts)::
     result = nab.run(nab.Config(version="v3", epochs=2))   # -> Result(run_dir, metrics)
 
 Modules: config (the typed `Config`), api (`run`, `resume`, `compare`, `load`, `rescore`),
+loaded (the experiment's name and `NabData`, what `load` returns),
 category (`run_category`: one run per series of a glob, one table; orion_figures: Orion's
 published counts), data, windows, thresholds, detection (errors, smoothing, threshold
 rules, segments), scoring, experiment (the runner job and its evaluation), plots, eda.

@@ -14,7 +14,6 @@ Every function checks its configuration and reads the data before TensorFlow loa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from keras_models import comparison, runner
@@ -22,27 +21,12 @@ from keras_models.errors import UserError
 from keras_models.nab import data, windows
 from keras_models.nab.config import VERSIONS, Config
 from keras_models.nab.detection import Detection
-
-EXPERIMENT = "nab_autoencoder"
-
-
-@dataclass(frozen=True)
-class NabData:
-    """A loaded series: the raw `series`, its labelled windows (None: no labels), the
-    windowed split (windows of shape (m, window, 1) per part) and the files read."""
-
-    series: data.Series
-    labels: list | None
-    windowed: windows.WindowedSeries
-    files: list[Path]
-    labels_given: bool = False
+from keras_models.nab.loaded import EXPERIMENT, NabData
 
 
 def load(config: Config) -> NabData:
     """Read, check and window the series of `config` (`UserError` on bad input; no TensorFlow)."""
-    from keras_models.nab.category import is_pattern
-
-    if is_pattern(config.series) and config.csv is None:
+    if data.is_pattern(config.series) and config.csv is None:
         raise UserError(f"--series {config.series!r} names several series: train them with "
                         "`nab.run_category(config, pattern)` (the command does so itself)")
     series = data.load_series(config.series, config.csv)

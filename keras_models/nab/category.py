@@ -31,11 +31,6 @@ from keras_models.nab import data, orion_figures, scoring
 from keras_models.nab.config import DETECTION_FIELDS, Config
 
 TABLES = "nab_category"
-GLOB_CHARACTERS = "*?["
-
-
-def is_pattern(series: str) -> bool:
-    return any(c in series for c in GLOB_CHARACTERS)
 
 
 def known_series() -> set[str]:

@@ -25,11 +25,17 @@ DEFAULT_SERIES = "realTweets/Twitter_volume_AAPL"
 WINDOWS_FILE = "labels/combined_windows.json"
 #: NAB's commit, raw-file URL and the sha256 of its files (MIT-licensed): in the data registry
 NAB_COMMIT, NAB_RAW_URL, NAB_SHA256 = registry.NAB_COMMIT, registry.NAB_RAW_URL, registry.NAB_SHA256
+GLOB_CHARACTERS = "*?["
 
 
 def _remote(relpath: str) -> datapaths.Remote | None:
     digest = NAB_SHA256.get(relpath)
     return datapaths.Remote(NAB_RAW_URL + relpath, digest) if digest else None
+
+
+def is_pattern(series: str) -> bool:
+    """Whether `series` is a glob (``realKnownCause/*``) naming several series."""
+    return any(c in series for c in GLOB_CHARACTERS)
 
 
 def check_series_name(series: str) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 
 from keras_models import runner
 from keras_models.nab import detection, plots, scoring
-from keras_models.nab.api import EXPERIMENT, NabData
+from keras_models.nab.loaded import EXPERIMENT, NabData
 from keras_models.nab.config import Config
 from keras_models.nab.data import Series
 from keras_models.nab.detection import Detection

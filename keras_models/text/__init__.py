@@ -10,6 +10,7 @@ Python API (no TensorFlow until training starts)::
 Modules:
     config:          the typed `Config` (variant, protocol, data, vectorizer, training).
     api:             `run`, `resume`, `compare`, `load`.
+    loaded:          the experiment's name and `AgNewsData` (what `load` returns).
     ag_news:         read and check the AG News CSVs (or tfds `ag_news_subset`); the
                      `full` and `small` protocols' train/val/test splits.
     tfds_source:     the tfds fallback, tried only after every local copy, failing fast offline.

@@ -13,28 +13,13 @@ Every function checks its configuration and reads the data before TensorFlow loa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from keras_models import comparison, runner
 from keras_models.text import ag_news
 from keras_models.text.config import Config
+from keras_models.text.loaded import EXPERIMENT, AgNewsData
 from keras_models.text.variants import VARIANTS
-
-EXPERIMENT = "ag_news_transformer"
-
-
-@dataclass(frozen=True)
-class AgNewsData:
-    """The protocol's splits (texts (n,) str, labels (n,) int 0..3) and the CSV files read
-    (absolute paths; empty when the data came from tfds)."""
-
-    splits: ag_news.Splits
-    files: list[Path]
-
-    @property
-    def note(self) -> str:
-        return self.splits.note
 
 
 def load(config: Config) -> AgNewsData:

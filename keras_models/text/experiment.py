@@ -17,7 +17,7 @@ from keras_models import runner
 from keras_models.classification import ClassifierEvaluation
 from keras_models.optimizers import OptimizerConfig
 from keras_models.text.ag_news import CLASS_NAMES
-from keras_models.text.api import EXPERIMENT, AgNewsData
+from keras_models.text.loaded import EXPERIMENT, AgNewsData
 from keras_models.text.config import Config
 from keras_models.text.variants import VARIANTS
 

@@ -1,4 +1,4 @@
-"""PyTorch originals of the heartbeat models (SPEC §1), and weight copying into Keras.
+"""PyTorch originals of the heartbeat models (report 000), and weight copying into Keras.
 
 The modules re-create the report's PyTorch models layer for layer, with the same
 keyword hyper-parameters as the Keras builders in `keras_models.models.heartbeat`,

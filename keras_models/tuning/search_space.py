@@ -29,7 +29,7 @@ TUNERS = ("random", "bayesian", "hyperband")
 KINDS = ("choice", "int", "float", "fixed")
 
 
-#: Training hyper-parameters every model is tuned on (SPEC §1 "Tuning"); the optimizer and
+#: Training hyper-parameters every model is tuned on (report 000's Ray-Tune search space); the optimizer and
 #: schedule names mean what `keras_models.optimizers` says.
 TRAINING = {
     "batch_size": choice(32, 64, 128),
@@ -147,7 +147,8 @@ def _check_value(name: str, value) -> None:
 
 
 def _check_architecture(space: dict, model: str) -> None:
-    """Every architecture value, and every combination of listed values, builds (per the spec)."""
+    """Every architecture value, and every combination of listed values, builds (per the
+    registered model's check)."""
     import itertools
 
     from keras_models import registry
