@@ -19,7 +19,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from keras_models.datasets.registry import FileSpec
+from keras_models.datasets.filespec import FileSpec
 
 HEADER = ("path", "size", "sha256")
 
