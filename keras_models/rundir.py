@@ -3,6 +3,7 @@
 A run folder holds::
 
     config.json      the arguments and data description (written first)
+    config.sha256    config.json's digest, checked wherever it is read (`keras_models.runfiles`)
     history.csv      one row per epoch (Keras CSVLogger)
     metrics.json     final numbers; written last, so its presence marks a finished run
     plots/*.png      figures
@@ -25,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from keras_models import checks, config
+from keras_models import checks, config, runfiles
 from keras_models.errors import UserError
 
 def _os_error(err: OSError, path: Path, fix: str) -> UserError:
@@ -105,6 +106,7 @@ class RunDir:
             )
         if run.metrics_path.exists():
             raise UserError(f"--resume {path}: that run already finished (metrics.json exists); start a new run")
+        runfiles.check_resume_state(path)
         return run
 
     @classmethod
@@ -125,14 +127,8 @@ class RunDir:
         return run
 
     def read_config(self) -> dict:
-        """The run's config.json (`UserError` if it is not a JSON object)."""
-        try:
-            recorded = json.loads(self.config_path.read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise UserError(f"{self.config_path}: not readable as JSON ({err}); it is not a run's config.json") from None
-        if not isinstance(recorded, dict):
-            raise UserError(f"{self.config_path}: expected a JSON object; it is not a run's config.json")
-        return recorded
+        """The run's config.json, checked (`keras_models.runfiles.read_config`: digest, shape)."""
+        return runfiles.read_config(self.path)
 
     @contextmanager
     def writing(self):
@@ -143,7 +139,7 @@ class RunDir:
         try:
             yield self
         except OSError as err:
-            kept = [p for p in self.path.iterdir() if p.name != "config.json"] if self.path.is_dir() else []
+            kept = [p for p in self.path.iterdir() if not p.name.startswith("config.")] if self.path.is_dir() else []
             if not kept:
                 shutil.rmtree(self.path, ignore_errors=True)
                 raise _os_error(err, self.path, "free space or fix the folder, then run again; nothing was kept") from None
