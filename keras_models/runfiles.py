@@ -57,16 +57,17 @@ RETRAIN = "restore it from a copy or train the run again"
 
 _NAB = "nab_autoencoder"
 _SCALER = Obj({"data_min": float, "data_max": float}, required=("data_min", "data_max"))
-#: config.json: what every run records, and what each experiment's readers take from ``data``
+#: config.json: what every run records, and the shape of what each experiment's readers take from
+#: ``data`` (where recorded: a reader that needs a key an older run lacks says so itself)
 CONFIG_SHAPE = Obj({"experiment": str, "config": dict, "model": str, "data": dict,
                     "model_kwargs": Obj({"input_shape": ListOf(int), "num_classes": int, "window": int}),
                     "data_files": MapOf(str), "run_id": str}, required=("experiment", "config"))
 DATA_SHAPES = {
     _NAB: Obj({"rows": int, "scaler": _SCALER, "windows": MapOf(int),
-               "labelled_windows": Opt(ListOf(ListOf(str)))}, required=("rows", "scaler", "windows")),
+               "labelled_windows": Opt(ListOf(ListOf(str)))}),
     "heartbeat": Obj({"class_names": ListOf(str), "view": str}),
     "ag_news_transformer": Obj({"class_names": ListOf(str)}),
-    "image_classification": Obj({"class_names": ListOf(str)}, required=("class_names",)),
+    "image_classification": Obj({"class_names": ListOf(str)}),
 }
 
 _SPLIT = MapOf(Opt(float))
@@ -89,9 +90,9 @@ METRICS_SHAPE = Obj({
                              required=("whole_series",))),
     "test_anomalies": _FOUND, "series_anomalies": _FOUND,
     "fit_seconds_this_session": Opt(float), "wall_seconds_this_session": Opt(float),
-}, required=("experiment",))
-#: keys a finished run of an experiment must have (its readers use them)
-METRICS_REQUIRED = {_NAB: ("threshold", "test_anomalies", "series_anomalies")}
+})
+#: keys `experiments.predict` reads from a finished run's metrics.json, by experiment
+METRICS_REQUIRED = {_NAB: ("threshold",)}
 
 AUDIT_SHAPE = Obj({"rows": ListOf(Obj({"model": str}, required=("model",)))}, required=("rows",))
 TRACKING_SHAPE = Obj({"tracker": str, "tracking_uri": str, "mlflow_run_id": str})
@@ -197,18 +198,24 @@ def _contradiction(record: dict) -> str:
 
 
 # metrics.json ----------------------------------------------------------------
-def read_metrics(folder: Path, experiment: str | None = None) -> dict:
-    """A finished run's metrics.json, checked against `METRICS_SHAPE` and `METRICS_REQUIRED`;
-    `experiment`: the run's (from config.json), which metrics.json must name too."""
+def read_metrics(folder: Path, experiment: str | None = None, required: tuple[str, ...] = ()) -> dict:
+    """A finished run's metrics.json, checked against `METRICS_SHAPE`; `experiment`: the
+    run's (from config.json), which metrics.json must name too where it names one;
+    `required`: the keys the caller reads."""
     path = Path(folder) / METRICS
     metrics = read_json(path, METRICS_SHAPE)
-    if experiment is not None and metrics["experiment"] != experiment:
-        raise UserError(f"{path}: names experiment {metrics['experiment']!r}, but config.json {experiment!r}: it is "
-                        f"another run's metrics.json; {RETRAIN}")
-    for key in METRICS_REQUIRED.get(metrics["experiment"], ()):
-        if key not in metrics:
-            raise UserError(f"{path}: not as keras_models writes it ({key} is missing); {RETRAIN}")
+    named = metrics.get("experiment", experiment)
+    if experiment is not None and named != experiment:
+        raise UserError(f"{path}: names experiment {named!r}, but config.json {experiment!r}: it is another run's "
+                        f"metrics.json; {RETRAIN}")
+    _require(path, metrics, required)
     return metrics
+
+
+def _require(path: Path, document: dict, keys) -> None:
+    missing = [key for key in keys if key not in document]
+    if missing:
+        raise UserError(f"{path}: not as keras_models writes it ({missing[0]} is missing); {RETRAIN}")
 
 
 def read_finished(folder: Path) -> tuple[dict, dict]:
@@ -216,7 +223,9 @@ def read_finished(folder: Path) -> tuple[dict, dict]:
     checked to be a whole archive."""
     record = read_config(folder)
     # a search's final model records its family's experiment in metrics.json, the search "tune" in config.json
-    metrics = read_metrics(folder, None if record["experiment"] == "tune" else record["experiment"])
+    experiment = record["experiment"]
+    metrics = read_metrics(folder, None if experiment == "tune" else experiment)
+    _require(Path(folder) / METRICS, metrics, METRICS_REQUIRED.get(metrics.get("experiment", experiment), ()))
     check_model(folder)
     return record, metrics
 
@@ -313,7 +322,7 @@ def read_reconstructions(folder: Path, record: dict):
     one row per window of the series the run's config.json `record` describes."""
     import numpy as np
 
-    window, rows = record["config"].get("window"), record["data"].get("rows")
+    window, rows = record["config"].get("window"), record.get("data", {}).get("rows")
     windows = None if rows is None or window is None else rows - window + 1
     path = Path(folder) / RECONSTRUCTIONS
     if not path.is_file():

@@ -56,8 +56,7 @@ def finished_runs(run_dirs: list[Path]) -> list[tuple[Path, object, np.ndarray]]
         if record["experiment"] != EXPERIMENT:
             raise UserError(f"{run_dir}: a run of {record['experiment']!r}, not a NAB run ({EXPERIMENT}); give "
                             "finished NAB run folders")
-        runfiles.read_metrics(run_dir, EXPERIMENT)
-        if record["data"].get("labelled_windows") is None:
+        if runfiles.read_metrics(run_dir, EXPERIMENT, required=("window_scores",))["window_scores"] is None:
             raise UserError(f"{run_dir}: its series has no labelled windows (trained on --csv without --labels), so "
                             "detection options cannot be scored on it; give runs of labelled NAB series")
         config = Config.from_dict(record["config"], source=str(run_dir / runfiles.CONFIG))
