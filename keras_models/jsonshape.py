@@ -23,18 +23,20 @@ _NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or 
 
 
 @dataclass(frozen=True)
-class Opt:
+class _Of:
     shape: object
 
 
-@dataclass(frozen=True)
-class ListOf:
-    shape: object
+class Opt(_Of):
+    """null or `shape`"""
 
 
-@dataclass(frozen=True)
-class MapOf:
-    shape: object
+class ListOf(_Of):
+    """a list whose every item has `shape`"""
+
+
+class MapOf(_Of):
+    """an object whose every value has `shape`"""
 
 
 @dataclass(frozen=True)

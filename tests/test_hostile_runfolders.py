@@ -322,3 +322,35 @@ def test_detection_choice_refuses_a_run_of_another_experiment(made, tmp_path, ca
     line = refused(capsys, "nab_detection_choice", other)
     assert line == (f"error: {other}: a run of 'image_classification', not a NAB run (nab_autoencoder); give "
                     "finished NAB run folders")
+
+
+# --resume of every training command ---------------------------------------------
+def _every_family(root: Path) -> dict:
+    from keras_models import ag_news, heartbeat, images
+
+    runs = root / "runs"
+    return {"heartbeat": heartbeat.Config(model="cnn1d_resnet", mitdb=root / "mitdb", runs_dir=runs),
+            "ag_news_transformer": ag_news.Config(variant="base", protocol="small", runs_dir=runs),
+            "image_classification": images.Config(model="vit", runs_dir=runs),
+            "nab_autoencoder": nab.Config(version="v3", runs_dir=runs)}
+
+
+RESUME_DAMAGE = {
+    "config.json truncated": (runfiles.CONFIG, _truncate),
+    "config.json hand-edited": (runfiles.CONFIG, _edit_json(lambda d: d["config"].update(seed=7))),
+    "history.csv garbage": (runfiles.HISTORY, _garbage),
+}
+
+
+@pytest.mark.parametrize("case", RESUME_DAMAGE)
+@pytest.mark.parametrize("command", ["heartbeat", "ag_news_transformer", "image_classification", "nab_autoencoder"])
+def test_resume_of_every_training_command_names_a_damaged_file(tmp_path, capsys, command, case):
+    config = _every_family(tmp_path)[command]
+    run = runner.RunDir.create(tmp_path / "runs", command, run_id="interrupted")
+    runfiles.write_config(run, {"experiment": command, "config": config.to_dict()})
+    (run.path / runfiles.HISTORY).write_text("epoch,loss\n0,0.5\n")
+    assert type(config).from_run(run.path, command) == config, "undamaged, it resumes"
+    name, damage = RESUME_DAMAGE[case]
+    damage(run.path / name)
+    line = refused(capsys, command, "--resume", run.path)
+    assert f"{run.path / name}: " in line
