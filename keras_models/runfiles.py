@@ -48,63 +48,25 @@ import zipfile
 from pathlib import Path
 
 from keras_models.errors import UserError
-from keras_models.jsonshape import ListOf, MapOf, Obj, Opt, problem
+from keras_models.jsonshape import problem
+from keras_models.runshapes import (AUDIT_SHAPE, BACKUP_JSON, CONFIG_SHAPE, DATA_SHAPES, METRICS_REQUIRED,
+                                     METRICS_SHAPE, NAB, TRACKING_SHAPE)
 
 CONFIG, DIGEST, METRICS, HISTORY = "config.json", "config.sha256", "metrics.json", "history.csv"
 MODEL, RECONSTRUCTIONS, AUDIT, TRACKING = "model.keras", "reconstructions.npy", "audit.json", "tracking.json"
 #: the fix for a damaged file of a run
 RETRAIN = "restore it from a copy or train the run again"
 
-_NAB = "nab_autoencoder"
-_SCALER = Obj({"data_min": float, "data_max": float}, required=("data_min", "data_max"))
-#: config.json: what every run records, and the shape of what each experiment's readers take from
-#: ``data`` (where recorded: a reader that needs a key an older run lacks says so itself)
-CONFIG_SHAPE = Obj({"experiment": str, "config": dict, "model": str, "data": dict,
-                    "model_kwargs": Obj({"input_shape": ListOf(int), "num_classes": int, "window": int}),
-                    "data_files": MapOf(str), "run_id": str}, required=("experiment", "config"))
-DATA_SHAPES = {
-    _NAB: Obj({"rows": int, "scaler": _SCALER, "windows": MapOf(int),
-               "labelled_windows": Opt(ListOf(ListOf(str)))}),
-    "heartbeat": Obj({"class_names": ListOf(str), "view": str}),
-    "ag_news_transformer": Obj({"class_names": ListOf(str)}),
-    "image_classification": Obj({"class_names": ListOf(str)}),
-}
-
-_SPLIT = MapOf(Opt(float))
-_WINDOW_SCORES = Obj({"windows": int, "detected_segments": int, "tp": int, "fp": int, "fn": int,
-                      "precision": Opt(float), "recall": Opt(float), "f1": Opt(float)},
-                     required=("tp", "fp", "fn", "f1"))
-_FOUND = Obj({"count": int, "timestamps": ListOf(str)}, required=("count",))
-#: metrics.json of a run trained by `keras_models.runner`
-METRICS_SHAPE = Obj({
-    "experiment": str, "run_id": str, "model": str, "epochs_run": int,
-    "params": Obj({"trainable": int, "non_trainable": int}),
-    "train": _SPLIT, "val": _SPLIT, "test": _SPLIT,
-    "test_metrics": Obj({**{k: Opt(float) for k in ("accuracy", "f1_macro", "f1_micro", "f1_weighted",
-                                                    "precision_macro", "recall_macro")},
-                         "per_class": MapOf(MapOf(Opt(float))), "confusion_matrix": ListOf(ListOf(int)),
-                         "roc_auc": MapOf(Opt(float))}),
-    "threshold": Obj({"rule": str, "value": Opt(float)}, required=("rule", "value")),
-    "detection": dict,
-    "window_scores": Opt(Obj({"whole_series": _WINDOW_SCORES, "test_split": _WINDOW_SCORES},
-                             required=("whole_series",))),
-    "test_anomalies": _FOUND, "series_anomalies": _FOUND,
-    "fit_seconds_this_session": Opt(float), "wall_seconds_this_session": Opt(float),
-})
-#: keys `experiments.predict` reads from a finished run's metrics.json, by experiment
-METRICS_REQUIRED = {_NAB: ("threshold",)}
-
-AUDIT_SHAPE = Obj({"rows": ListOf(Obj({"model": str}, required=("model",)))}, required=("rows",))
-TRACKING_SHAPE = Obj({"tracker": str, "tracking_uri": str, "mlflow_run_id": str})
-#: backup/ files `keras_models.backup.RunBackup` (and Keras' BackupAndRestore) reload on resume
-_BACKUP_JSON = {"training_metadata.json": Obj({"epoch": int}, required=("epoch",)),
-                "run_state.json": Obj({"epoch": int, "callbacks": ListOf(dict)}, required=("epoch", "callbacks"))}
-
 
 # Generic readers -------------------------------------------------------------
-def _read_bytes(path: Path, fix: str) -> bytes:
+def _need_file(path: Path, fix: str) -> Path:
     if not path.is_file():
-        raise UserError(f"{path}: missing; {fix}")
+        raise UserError(f"{path}: {'a folder, not a file' if path.is_dir() else 'missing'}; {fix}")
+    return path
+
+
+def _read_bytes(path: Path, fix: str) -> bytes:
+    _need_file(path, fix)
     try:
         return path.read_bytes()
     except OSError as err:
@@ -116,6 +78,8 @@ def _parse_json(path: Path, raw: bytes, fix: str):
         return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise UserError(f"{path}: damaged, not UTF-8 text; {fix}") from None
+    except RecursionError:
+        raise UserError(f"{path}: not as keras_models writes it (nested too deeply); {fix}") from None
     except json.JSONDecodeError as err:
         what = "empty" if not raw.strip() else f"damaged, not JSON ({err.msg} at line {err.lineno} column {err.colno})"
         raise UserError(f"{path}: {what}; {fix}") from None
@@ -187,12 +151,12 @@ def _contradiction(record: dict) -> str:
     """Where config.json's settings contradict what it records of the model that was built
     ("" when they agree): a hand edit caught even in a run folder without config.sha256."""
     config, experiment, built = record["config"], record["experiment"], record.get("model")
-    model = f"nab_{config['version']}" if experiment == _NAB and "version" in config else \
+    model = f"nab_{config['version']}" if experiment == NAB and "version" in config else \
         config.get("model") if experiment in ("heartbeat", "image_classification") else None
     if built is not None and model is not None and model != built:
         return f"its settings give the model {model!r} but the run trained {built!r}"
     window, built_window = config.get("window"), record.get("model_kwargs", {}).get("window")
-    if experiment == _NAB and built_window is not None and window != built_window:
+    if experiment == NAB and built_window is not None and window != built_window:
         return f"config.window is {window!r} but the model was built for windows of {built_window}"
     return ""
 
@@ -266,7 +230,7 @@ def read_history(folder: Path) -> dict[str, list[float]]:
             except ValueError:
                 raise UserError(f"{path}: damaged, line {line} has {text[:20]!r} for {name}, not a number; "
                                 f"{RETRAIN}") from None
-            if name == "epoch" and (value is None or value < 0 or value != int(value)):
+            if name == "epoch" and (value is None or not 0 <= value < 1e9 or value != int(value)):
                 raise UserError(f"{path}: damaged, line {line} has epoch {text[:20]!r}, not a whole number; "
                                 f"{RETRAIN}")
             if value is not None:
@@ -292,9 +256,7 @@ def _archive_problem(path: Path, needed: tuple[str, ...]) -> str:
 
 def check_model(folder: Path) -> Path:
     """The path of the run's model.keras, checked to be a whole Keras archive."""
-    path = Path(folder) / MODEL
-    if not path.is_file():
-        raise UserError(f"{path}: missing; {RETRAIN}")
+    path = _need_file(Path(folder) / MODEL, RETRAIN)
     found = _archive_problem(path, ("config.json", "model.weights.h5"))
     if found:
         raise UserError(f"{path}: damaged, {found}; {RETRAIN}")
@@ -311,7 +273,7 @@ def load_model(folder: Path):
 
     try:
         return keras.saving.load_model(path, compile=False)
-    except (ValueError, TypeError, KeyError, OSError, AttributeError) as err:
+    except Exception as err:  # noqa: BLE001 - whatever Keras makes of a damaged archive: one line with its reason
         reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
         raise UserError(f"{path}: cannot be loaded as a Keras model ({reason}); {RETRAIN}") from None
 
@@ -324,10 +286,8 @@ def read_reconstructions(folder: Path, record: dict):
 
     window, rows = record["config"].get("window"), record.get("data", {}).get("rows")
     windows = None if rows is None or window is None else rows - window + 1
-    path = Path(folder) / RECONSTRUCTIONS
-    if not path.is_file():
-        raise UserError(f"{path}: missing (runs trained before the detection options were added lack it); "
-                        "train the run again")
+    path = _need_file(Path(folder) / RECONSTRUCTIONS, "runs trained before the detection options were added lack "
+                                                     "it; train the run again")
     try:
         array = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as err:
@@ -365,7 +325,7 @@ def check_resume_state(folder: Path) -> None:
     read_history(folder)
     backup = folder / "backup"
     restart = f"delete the folder {backup} to train the run again from its first epoch, or start a new run"
-    for name, shape in _BACKUP_JSON.items():
+    for name, shape in BACKUP_JSON.items():
         for path in (backup / name, backup / f"{name}.bkp"):
             if path.exists():
                 read_json(path, shape, restart)
