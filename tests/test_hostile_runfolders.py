@@ -354,3 +354,17 @@ def test_resume_of_every_training_command_names_a_damaged_file(tmp_path, capsys,
     damage(run.path / name)
     line = refused(capsys, command, "--resume", run.path)
     assert f"{run.path / name}: " in line
+
+
+@pytest.mark.parametrize("damage", ["truncated", "wrong shape"])
+def test_reproduce_from_runs_names_a_damaged_audit_json(tmp_path, capsys, damage):
+    audit = next(r for r in plan("smoke", tmp_path / "runs") if r.key == "param-audit")
+    path = audit.folder(tmp_path / "runs") / runfiles.AUDIT
+    path.parent.mkdir(parents=True)
+    path.write_text('{"rows": [{"model": "nab_v3", "built_trainable": 4193}]}' if damage == "truncated"
+                    else '{"rows": {"nab_v3": 4193}}')
+    if damage == "truncated":
+        _truncate(path)
+    line = refused(capsys, "reproduce", "--budget", "smoke", "--only", "audit", "--from-runs", tmp_path / "runs",
+                   "--reports-dir", tmp_path / "reports")
+    assert f"{path}: " in line and "run the audit again" in line
