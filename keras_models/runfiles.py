@@ -329,6 +329,11 @@ def check_resume_state(folder: Path) -> None:
         for path in (backup / name, backup / f"{name}.bkp"):
             if path.exists():
                 read_json(path, shape, restart)
+    # each state file is written after what it goes with: one alone was deleted or lost
+    for state, needs in (("training_metadata.json", ("latest.weights.h5", "latest.weights.h5.bkp")),
+                         ("run_state.json", ("run_state.npz",))):
+        if (backup / state).exists() and not any((backup / name).exists() for name in needs):
+            raise UserError(f"{backup / needs[0]}: missing, though {state} records a finished epoch; {restart}")
     if (backup / "run_state.npz").exists():
         found = _archive_problem(backup / "run_state.npz", ())
         if found:

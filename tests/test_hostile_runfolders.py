@@ -55,7 +55,11 @@ def _make(config: nab.Config, finished: bool, labelled: bool = True) -> Path:
         (run.path / runfiles.HISTORY).write_text("epoch,loss,val_loss\n0,0.5,0.6\n")
         backup = run.path / "backup"
         backup.mkdir()
+        import h5py
+
+        h5py.File(backup / "latest.weights.h5", "w").close()  # weights first, then the epoch that they finish
         (backup / "training_metadata.json").write_text('{"epoch": 1, "batch": 0}')
+        np.savez(backup / "run_state.npz", seed_0=np.zeros(2))
         (backup / "run_state.json").write_text('{"epoch": 1, "callbacks": []}')
     return run.path
 
@@ -273,37 +277,31 @@ def test_a_damaged_digest_is_named(made, tmp_path, capsys):
 
 
 # What --resume reloads besides config.json -----------------------------------
-BACKUP_DAMAGE = {
-    "backup/training_metadata.json": _truncate,
-    "backup/run_state.json": _shape('{"epoch": "one"}'),
-    "backup/latest.weights.h5": _garbage,
-    "backup/run_state.npz": _garbage,
+#: case -> (the run folder, its file, the damage, the fix the line gives)
+STATE_DAMAGE = {
+    "training_metadata.json truncated": ("interrupted", "backup/training_metadata.json", _truncate, "backup"),
+    "run_state.json wrong shape": ("interrupted", "backup/run_state.json", _shape('{"epoch": "one"}'), "backup"),
+    "latest.weights.h5 garbage": ("interrupted", "backup/latest.weights.h5", _garbage, "backup"),
+    "latest.weights.h5 deleted": ("interrupted", "backup/latest.weights.h5", lambda path: path.unlink(), "backup"),
+    "run_state.npz garbage": ("interrupted", "backup/run_state.npz", _garbage, "backup"),
+    "run_state.npz deleted": ("interrupted", "backup/run_state.npz", lambda path: path.unlink(), "backup"),
+    "search config.json truncated": ("search", "config.json", _truncate, "train the run again"),
+    "search config.json hand-edited": ("search", "config.json",
+                                       _edit_json(lambda d: d["config"]["experiment"].update(window=10)),
+                                       "restore the original config.json"),
+    "oracle.json truncated": ("search", "tuner/search/oracle.json", _truncate, "tuner"),
+    "trial.json garbage": ("search", "tuner/search/trial_0/trial.json", _garbage, "tuner"),
 }
 
 
-@pytest.mark.parametrize("name", BACKUP_DAMAGE)
-def test_resume_refuses_a_damaged_backup(made, tmp_path, capsys, name):
-    run = _copy(made["interrupted"], tmp_path)
-    BACKUP_DAMAGE[name](run / name)
-    line = refused(capsys, "nab_autoencoder", "--resume", run)
-    assert f"{run / name}: " in line and f"delete the folder {run / 'backup'}" in line
-
-
-SEARCH_DAMAGE = {
-    "config.json truncated": ("config.json", _truncate),
-    "config.json hand-edited": ("config.json", _edit_json(lambda d: d["config"]["experiment"].update(window=10))),
-    "oracle.json truncated": ("tuner/search/oracle.json", _truncate),
-    "trial.json garbage": ("tuner/search/trial_0/trial.json", _garbage),
-}
-
-
-@pytest.mark.parametrize("case", SEARCH_DAMAGE)
-def test_tune_resume_refuses_a_damaged_search(made, tmp_path, capsys, case):
-    name, damage = SEARCH_DAMAGE[case]
-    run = _copy(made["search"], tmp_path)
+@pytest.mark.parametrize("case", STATE_DAMAGE)
+def test_resume_refuses_a_damaged_backup_or_search(made, tmp_path, capsys, case):
+    source, name, damage, fix = STATE_DAMAGE[case]
+    run = _copy(made[source], tmp_path)
     damage(run / name)
-    line = refused(capsys, "tune", "--resume", run)
+    line = refused(capsys, "tune" if source == "search" else "nab_autoencoder", "--resume", run)
     assert f"{run / name}: " in line
+    assert (f"delete the folder {run / fix}" if fix in ("backup", "tuner") else fix) in line
 
 
 # Class 3: detection choice on runs it cannot rank ----------------------------
