@@ -20,13 +20,12 @@ the table says which protocol produced it.
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from keras_models import checks, cli, registry
+from keras_models import checks, cli, registry, runfiles
 from keras_models.heartbeat.balance import BALANCE_METHODS
 from keras_models.heartbeat.recipe import RECIPES
 
@@ -95,8 +94,8 @@ def table_row(model: str, method: str, run: Path | None, returncode: int, steps_
     row = {"model": model, "balance": method}
     if run is None:
         return {**row, "run": f"failed (exit {returncode})"}
-    metrics = json.loads((run / "metrics.json").read_text())
-    config = json.loads((run / "config.json").read_text())
+    metrics = runfiles.read_metrics(run)
+    config = runfiles.read_config(run)
     test = metrics["test_metrics"]
     epochs = metrics["epochs_run"]
     train_size = sum(config["data"]["counts"]["train"].values())

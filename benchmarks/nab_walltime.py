@@ -11,7 +11,6 @@ Prints one row per repeat (total wall seconds, fit seconds, seconds per epoch) a
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -19,6 +18,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from keras_models import runfiles
 
 
 def main() -> None:
@@ -41,7 +42,7 @@ def main() -> None:
             started = time.perf_counter()
             subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
             wall = time.perf_counter() - started
-            metrics = json.loads((Path(runs) / "nab_autoencoder" / f"bench-{repeat}" / "metrics.json").read_text())
+            metrics = runfiles.read_metrics(Path(runs) / "nab_autoencoder" / f"bench-{repeat}")
             fit, epochs = metrics["fit_seconds_this_session"], metrics["epochs_run"]
             walls.append(wall)
             print(f"| {repeat} | {wall:.1f} | {fit:.1f} | {epochs} | {fit / epochs:.2f} | {metrics['test']['loss']:.6g} |",

@@ -3,6 +3,7 @@
 A run folder holds::
 
     config.json      the arguments and data description (written first)
+    config.sha256    config.json's digest, checked wherever it is read (`keras_models.runfiles`)
     history.csv      one row per epoch (Keras CSVLogger)
     metrics.json     final numbers; written last, so its presence marks a finished run
     plots/*.png      figures
@@ -26,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from keras_models import checks
+from keras_models import checks, runfiles
 from keras_models.errors import UserError
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -138,6 +139,7 @@ class RunDir:
             raise UserError(f"resume({str(path)!r}): {done}, call run(config) with another run_id or run_id=None",
                             command=f"--resume {path}: {done}, give the same flags without --resume "
                                     "(and without its --run-id)")
+        runfiles.check_resume_state(path)
         return run
 
     @classmethod
@@ -158,14 +160,8 @@ class RunDir:
         return run
 
     def read_config(self) -> dict:
-        """The run's config.json (`UserError` if it is not a JSON object)."""
-        try:
-            recorded = json.loads(self.config_path.read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise UserError(f"{self.config_path}: not readable as JSON ({err}); it is not a run's config.json") from None
-        if not isinstance(recorded, dict):
-            raise UserError(f"{self.config_path}: expected a JSON object; it is not a run's config.json")
-        return recorded
+        """The run's config.json, checked (`keras_models.runfiles.read_config`: digest, shape)."""
+        return runfiles.read_config(self.path)
 
     @contextmanager
     def writing(self):
@@ -176,7 +172,7 @@ class RunDir:
         try:
             yield self
         except OSError as err:
-            kept = [p for p in self.path.iterdir() if p.name != "config.json"] if self.path.is_dir() else []
+            kept = [p for p in self.path.iterdir() if not p.name.startswith("config.")] if self.path.is_dir() else []
             if not kept:
                 shutil.rmtree(self.path, ignore_errors=True)
                 raise _os_error(err, self.path, "free space or fix the folder, then run again; nothing was kept") from None

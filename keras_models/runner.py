@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from keras_models import distribute, fingerprint
+from keras_models import distribute, fingerprint, runfiles
 from keras_models.config import TrainConfig
 from keras_models.errors import UserError
 from keras_models.optimizers import OptimizerConfig
@@ -265,8 +265,8 @@ def create_run(job: Job) -> RunDir:
     """A new run folder holding config.json (with the data files' sha256)."""
     run = RunDir.create(job.config.runs_dir, job.experiment, job.config.run_id, tag=job.tag)
     with run.writing():
-        run.write_json("config.json", {**job.describe(), "run_id": run.name,
-                                       "data_files": fingerprint.digests(job.data_files)})
+        runfiles.write_config(run, {**job.describe(), "run_id": run.name,
+                                    "data_files": fingerprint.digests(job.data_files)})
     return run
 
 

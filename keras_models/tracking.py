@@ -23,7 +23,7 @@ import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
-from keras_models import checks
+from keras_models import checks, runfiles
 from keras_models.errors import UserError
 
 TRACKERS = ("mlflow",)
@@ -64,8 +64,7 @@ def store_uri(runs_dir: Path) -> str:
 
 def recorded(run_dir: Path) -> dict:
     """The folder's tracking.json ({} when the run is not tracked yet)."""
-    record = Path(run_dir) / RECORD
-    return json.loads(record.read_text()) if record.is_file() else {}
+    return runfiles.read_tracking(run_dir)
 
 
 def connect(runs_dir: Path, experiment: str, uri: str | None = None) -> str:

@@ -33,7 +33,8 @@ def test_table_row_reads_the_run_folder(tmp_path: Path):
     test = {"accuracy": 0.98765, "f1_macro": 0.9, "recall_macro": 0.91, "precision_macro": 0.89}
     (run / "metrics.json").write_text(json.dumps({"test_metrics": test, "epochs_run": 5, "fit_seconds_this_session": 100.4,
                                                   "wall_seconds_this_session": 130.6}))
-    (run / "config.json").write_text(json.dumps({"data": {"counts": {"train": {"N": 70000, "S": 2000}}}}))
+    (run / "config.json").write_text(json.dumps({"experiment": "heartbeat", "config": {},
+                                                 "data": {"counts": {"train": {"N": 70000, "S": 2000}}}}))
     row = heartbeat_table.table_row("gru1d", "smote", run, 0, steps_per_epoch=600, batch_size=32)
     assert row["beats_seen"] == 5 * 600 * 32 and row["accuracy"] == 0.9877 and row["wall_s"] == 131
     assert heartbeat_table.table_row("gru1d", "smote", None, 1, None, 32)["run"] == "failed (exit 1)"

@@ -95,6 +95,9 @@ def test_resume_revalidates_a_hand_edited_config(tmp_path):
     config = json.loads((killed / "config.json").read_text())
     config["config"]["epochs"] = 0
     (killed / "config.json").write_text(json.dumps(config))
+    run_refused("experiments.nab_autoencoder", "--resume", killed, cwd=tmp_path,
+                expected=f"{killed / 'config.json'}: changed since the run was created")
+    (killed / "config.sha256").unlink()  # a run folder made before digests were kept: validated again
     line = run_refused("experiments.nab_autoencoder", "--resume", killed,
                        expected="bad epochs (--epochs): expected a positive integer, got 0", cwd=tmp_path)
     assert "config.json" in line

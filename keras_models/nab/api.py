@@ -47,21 +47,18 @@ def run(config: Config, *, resume: Path | None = None, loaded: NabData | None = 
 def rescore(run_dir: Path, detection: Detection) -> dict:
     """The detection metrics of a finished run under other detection options, from the
     reconstructions it saved: no training, no TensorFlow."""
-    import numpy as np
-
-    from keras_models.nab.experiment import RECONSTRUCTIONS, Detector
-    from keras_models.rundir import RunDir
+    from keras_models import runfiles
+    from keras_models.nab.experiment import Detector
 
     run_dir = Path(run_dir)
-    saved = run_dir / RECONSTRUCTIONS
-    if not (run_dir / "metrics.json").is_file() or not saved.is_file():
-        raise UserError(f"{run_dir}: not a finished NAB run with its {RECONSTRUCTIONS} (runs trained before "
-                        "the detection options were added lack it); train it again")
-    config = Config.from_dict(RunDir(run_dir).read_config().get("config"), source=f"{run_dir}/config.json")
+    record = runfiles.read_config(run_dir)
+    runfiles.read_metrics(run_dir, EXPERIMENT)
+    config = Config.from_dict(record["config"], source=f"{run_dir}/config.json")
+    reconstructions = runfiles.read_reconstructions(run_dir, record)
     loaded = load(config)
     detector = Detector(loaded.series, loaded.windowed, loaded.labels, detection, config.eval_batch,
                         loaded.labels_given)
-    return detector.score(np.load(saved), f"nab_{config.version}")
+    return detector.score(reconstructions, f"nab_{config.version}")
 
 
 def resume(run_dir: Path, epochs: int | None = None) -> runner.Result:

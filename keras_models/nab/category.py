@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from keras_models import datapaths
+from keras_models import datapaths, runfiles
 from keras_models.audit import format_table
 from keras_models.errors import UserError
 from keras_models.nab import data, orion_figures, scoring
@@ -82,19 +82,18 @@ def _training_settings(recorded: dict) -> dict:
 
 def _train_or_reuse(config: Config, run_dir: Path) -> dict:
     """The metrics of the series' run under `config`'s detection: trained, resumed or reused."""
-    from keras_models.nab.api import rescore, resume, run
+    from keras_models.nab.api import EXPERIMENT, rescore, resume, run
 
     if not run_dir.exists():
         return run(config).metrics
-    recorded = json.loads((run_dir / "config.json").read_text()).get("config", {}) \
-        if (run_dir / "config.json").is_file() else None
+    recorded = runfiles.read_config(run_dir)["config"] if (run_dir / runfiles.CONFIG).is_file() else None
     wanted = _training_settings(config.to_dict())
     if recorded is None or _training_settings({**wanted, **recorded}) != wanted:
         raise UserError(f"{run_dir} holds another run (trained with other settings); give another --run-id "
                         "or move that folder away")
     if not (run_dir / "metrics.json").is_file():
         resume(run_dir)
-    metrics = json.loads((run_dir / "metrics.json").read_text())
+    metrics = runfiles.read_metrics(run_dir, EXPERIMENT)
     if metrics.get("detection") == dataclasses.asdict(config.detection):
         return metrics
     return {**metrics, **rescore(run_dir, config.detection)}

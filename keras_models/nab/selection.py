@@ -34,21 +34,47 @@ def grid(options: dict = GRID) -> list[Detection]:
     return [Detection(**dict(zip(names, values))) for values in itertools.product(*options.values())]
 
 
+def finished_runs(run_dirs: list[Path]) -> list[tuple[Path, object, np.ndarray]]:
+    """(folder, `nab.Config`, reconstructions (m, window)) of each run, each checked before
+    any data is read: a finished NAB run (`keras_models.runfiles`) whose series has labelled
+    windows to score against.
+
+    Raises:
+        UserError: a folder that is no finished run, a run of another experiment, a run
+            without labelled windows (trained on ``--csv`` without ``--labels``), or a damaged file.
+    """
+    from keras_models import runfiles
+    from keras_models.errors import UserError
+    from keras_models.nab.api import EXPERIMENT
+    from keras_models.nab.config import Config
+
+    runs = []
+    for run_dir in map(Path, run_dirs):
+        if not (run_dir / runfiles.METRICS).is_file():
+            raise UserError(f"{run_dir}: not a finished run (no metrics.json); give finished NAB run folders")
+        record = runfiles.read_config(run_dir)
+        if record["experiment"] != EXPERIMENT:
+            raise UserError(f"{run_dir}: a run of {record['experiment']!r}, not a NAB run ({EXPERIMENT}); give "
+                            "finished NAB run folders")
+        if runfiles.read_metrics(run_dir, EXPERIMENT, required=("window_scores",))["window_scores"] is None:
+            raise UserError(f"{run_dir}: its series has no labelled windows (trained on --csv without --labels), so "
+                            "detection options cannot be scored on it; give runs of labelled NAB series")
+        config = Config.from_dict(record["config"], source=str(run_dir / runfiles.CONFIG))
+        runs.append((run_dir, config, runfiles.read_reconstructions(run_dir, record)))
+    return runs
+
+
 def score_grid(run_dirs: list[Path], detections: list[Detection]) -> pd.DataFrame:
     """One row per (run, detection): the series, the options and the whole-series window
-    counts; each run's data is loaded once."""
+    counts; every run is checked first (`finished_runs`), then each run's data is loaded once."""
     from tqdm import tqdm
 
     from keras_models.nab.api import load
-    from keras_models.nab.config import Config
-    from keras_models.nab.experiment import RECONSTRUCTIONS, Detector
-    from keras_models.rundir import RunDir
+    from keras_models.nab.experiment import Detector
 
     rows = []
-    for run_dir in tqdm(run_dirs, desc="series", unit="run"):
-        config = Config.from_dict(RunDir(run_dir).read_config().get("config"), source=f"{run_dir}/config.json")
+    for _, config, reconstructions in tqdm(finished_runs(run_dirs), desc="series", unit="run"):
         loaded = load(config)
-        reconstructions = np.load(Path(run_dir) / RECONSTRUCTIONS)
         for detection in detections:
             detector = Detector(loaded.series, loaded.windowed, loaded.labels, detection, config.eval_batch)
             scores = detector.score(reconstructions, config.model)["window_scores"]["whole_series"]

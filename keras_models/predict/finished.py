@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from keras_models import runfiles
 from keras_models.errors import UserError
 from keras_models.rundir import RunDir
 
@@ -36,12 +36,7 @@ class FinishedRun:
 
     @classmethod
     def open(cls, path: Path) -> FinishedRun:
-        run = RunDir.open_finished(path)
-        recorded = run.read_config()
-        try:
-            metrics = json.loads(run.metrics_path.read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise UserError(f"{run.metrics_path}: not readable as JSON ({err}); it is not a finished run") from None
+        recorded, metrics = runfiles.read_finished(RunDir.open_finished(path).path)
         return cls(Path(path), str(recorded.get("experiment")), recorded.get("config") or {},
                    recorded.get("data") or {}, recorded.get("model_kwargs") or {}, metrics)
 
@@ -59,12 +54,7 @@ class FinishedRun:
     def model(self):
         """The run's model.keras (loaded once, not compiled: prediction only)."""
         if self._model is None:
-            import keras
-
-            import keras_models.layers  # noqa: F401 - registers the custom layers load_model needs
-            import keras_models.models  # noqa: F401
-
-            self._model = keras.saving.load_model(RunDir(self.path).model_path, compile=False)
+            self._model = runfiles.load_model(self.path)
         return self._model
 
     def outputs(self, x, batch_size: int):

@@ -22,6 +22,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from keras_models import runfiles
 from keras_models.errors import UserError
 from keras_models.reports.plan import AUDIT_EXPERIMENT, PlannedRun
 from keras_models.rundir import RunDir
@@ -58,25 +59,6 @@ def _first_difference(recorded: dict, planned: dict, defaults: dict) -> str:
     return ""
 
 
-def _history(folder: Path) -> dict:
-    import csv
-
-    path = folder / "history.csv"
-    if not path.is_file():
-        return {}
-    with path.open(newline="") as f:
-        rows = list(csv.DictReader(f))
-    return {column: [float(row[column]) for row in rows if row.get(column) not in (None, "")]
-            for column in (rows[0] if rows else {})}
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise UserError(f"{path}: not readable as JSON ({err}); move the folder away and run again") from None
-
-
 def inspect(run: PlannedRun, runs_dir: Path) -> RunState:
     """The state of `run`'s folder under `runs_dir`.
 
@@ -87,7 +69,7 @@ def inspect(run: PlannedRun, runs_dir: Path) -> RunState:
     if run.experiment == AUDIT_EXPERIMENT:
         audit = folder / "audit.json"
         if audit.is_file():
-            return RunState(run, folder, FINISHED, {row["model"]: row for row in _read_json(audit)["rows"]})
+            return RunState(run, folder, FINISHED, {row["model"]: row for row in runfiles.read_audit(folder)["rows"]})
         if folder.exists():
             raise UserError(f"{folder} holds no audit.json: an audit that did not finish; remove the folder and "
                             "run again")
@@ -107,7 +89,8 @@ def inspect(run: PlannedRun, runs_dir: Path) -> RunState:
     metrics_path = folder / "metrics.json"
     if not metrics_path.is_file():
         return RunState(run, folder, INTERRUPTED)
-    return RunState(run, folder, FINISHED, {**_read_json(metrics_path), "history": _history(folder)})
+    return RunState(run, folder, FINISHED, {**runfiles.read_metrics(folder, run.experiment),
+                                            "history": runfiles.read_history(folder)})
 
 
 def worker_command(state: RunState, runs_dir: Path) -> list[str]:

@@ -24,7 +24,7 @@ import os
 import sys
 from pathlib import Path
 
-from keras_models import fingerprint, runner, tracking
+from keras_models import fingerprint, runfiles, runner, tracking
 from keras_models.errors import UserError
 from keras_models.rundir import RunDir, check_new_run
 from keras_models.tuning import distributed
@@ -80,7 +80,7 @@ def run(config: Config, *, resume: Path | None = None) -> runner.Result | None:
         run_dir = RunDir.create(experiment.runs_dir, EXPERIMENT, experiment.run_id,
                                 tag=f"{config.model}-{config.tuner}-s{experiment.seed}")
         with run_dir.writing():
-            run_dir.write_json("config.json", {
+            runfiles.write_config(run_dir, {
                 "experiment": EXPERIMENT, "run_id": run_dir.name, "config": config.to_dict(), "model": config.model,
                 "family": config.family.name, "objective": {"name": objective[0], "direction": objective[1]},
                 "search_space": space, "data": base.data, "data_files": fingerprint.digests(base.data_files)})
