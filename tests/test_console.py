@@ -125,7 +125,7 @@ def test_every_command_has_verbose():
 
 def finished_run(root, name="taken"):
     run = RunDir.create(root, "exp", name)
-    run.write_json("config.json", {"experiment": "exp"})
+    run.write_json("config.json", {"experiment": "exp", "config": {}})
     run.write_json("metrics.json", {})
     return run
 
