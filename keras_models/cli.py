@@ -41,10 +41,15 @@ class ArgumentParser(argparse.ArgumentParser):
 def main(entry: Callable[[list[str] | None], object], argv: list[str] | None = None) -> None:
     """Run `entry(argv)`: a `UserError` becomes one line on stderr and exit status 2;
     Ctrl-C one line (with the `--resume` command when a run folder exists) and exit 130."""
+    from keras_models.rundir import release_unclaimed
     from keras_models.runner import Interrupted
 
     try:
-        entry(argv)
+        try:
+            entry(argv)
+        except BaseException:
+            release_unclaimed()  # a --run-id folder this command reserved but never used
+            raise
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)

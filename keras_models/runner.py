@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from keras_models import distribute, fingerprint
+from keras_models import distribute, finite, fingerprint, tracking
 from keras_models.config import TrainConfig
 from keras_models.errors import UserError
 from keras_models.optimizers import OptimizerConfig
@@ -345,6 +345,7 @@ def run_experiment(config: TrainConfig, experiment: str, package: str, load: Cal
 
     if resume is None:
         check_new_run(config.runs_dir, experiment, config.run_id)
+    tracking.check_store(config.track, config.runs_dir, tracking.recorded(resume).get("tracking_uri") if resume else None)
     set_threads(config.threads)  # before the data: loading may start TensorFlow
     distribute.configure(config)  # likewise: logical devices exist only if made before TensorFlow starts
     loaded = load(config) if loaded is None else loaded
@@ -355,8 +356,11 @@ def run_experiment(config: TrainConfig, experiment: str, package: str, load: Cal
 def run(job: Job) -> Result:
     """Train, evaluate, plot, save and export; return the run folder and its metrics."""
     reopened = check_run_folder(job)  # before TensorFlow: a bad folder or changed data costs nothing
+    finite.check_arrays({f"the {name} inputs": split.x for name, split in
+                         (("training", job.train), ("validation", job.val), ("test", job.test))
+                         if split is not None and split.is_arrays}, job.config.precision)
 
-    from keras_models import export, plots, tracking
+    from keras_models import export, plots
     from keras_models.audit import count_params
 
     started = time.perf_counter()

@@ -6,13 +6,14 @@ read and predicted: bad input ends with one `UserError` and no file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from keras_models import checks
+from keras_models import checks, outputs
 from keras_models.config import Config as BaseConfig
 from keras_models.config import option
 from keras_models.errors import UserError
@@ -52,6 +53,7 @@ class Config(BaseConfig):
             if Path(self.run_dir).resolve() in out.resolve().parents:
                 raise UserError(f"--out {out} is inside the run folder {self.run_dir}, which predict never writes "
                                 "into; give a file elsewhere")
+            outputs.check_file(out, "--out")  # before any work: a read-only folder, a file as folder, a full disk
 
 
 @dataclass
@@ -105,11 +107,13 @@ def write(prediction: Prediction, config: Config) -> list[Path]:
                   file=sys.stderr)
     else:
         out = Path(config.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text)
-        written.append(out)
-        for suffix, draw in prediction.figures.items():
-            written.append(draw(out.with_name(f"{out.stem}-{suffix}.png")))
+        targets = [out] + [out.with_name(f"{out.stem}-{suffix}.png") for suffix in prediction.figures]
+        with contextlib.ExitStack() as stack:  # every file complete, or none (a full disk: one line)
+            temps = [stack.enter_context(outputs.atomic(target, "--out")) for target in targets]
+            temps[0].write_text(text)
+            for tmp, draw in zip(temps[1:], prediction.figures.values()):
+                draw(tmp)
+        written += targets
     stream = sys.stderr if config.out is None else sys.stdout
     for key, value in prediction.summary.items():
         print(f"{key}: {value}", file=stream)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from keras_models import finite
 from keras_models.errors import UserError
 from keras_models.nab import EXPERIMENT
 from keras_models.predict.api import Config, Prediction
@@ -44,8 +45,14 @@ def predict(run: FinishedRun, config: Config) -> Prediction:
     window = recorded.window
     if len(frame) < window:
         raise UserError(f"{path}: {len(frame)} rows, fewer than the run's window of {window}; give a longer series")
+    windows_labelled, series = None, f"{path.parent.name}/{path.stem}"
+    if config.labels is not None:  # read before the model (TensorFlow): a bad file costs nothing
+        windows_labelled = load_windows(series, config.labels)
     scaler = fitted_scaler(**run.recorded("scaler", "its scaler"))
-    values = scale(scaler, frame["value"].to_numpy())
+    with np.errstate(over="ignore"):
+        values = scale(scaler, frame["value"].to_numpy())
+    finite.check(values, f"{path} scaled by the run's scaler", recorded.precision, "give values in the range of "
+                 "the series the run was trained on")
     reconstructions = reconstruct(run.model(), sliding_windows(values, window), recorded.eval_batch)  # its batches
     threshold = run.metrics["threshold"]["value"]  # None: a moving-window rule, found again on this series
     found = detect(values, reconstructions, 0, recorded.detection, threshold=threshold)
@@ -56,10 +63,7 @@ def predict(run: FinishedRun, config: Config) -> Prediction:
     summary = {"points": len(frame), "anomalies": int(flags.sum()),
                "threshold": f"{rule} over this series" if threshold is None else
                f"{float(threshold):.6g} ({rule}, from the run)"}
-    windows_labelled = None
     if config.labels is not None:
-        series = f"{path.parent.name}/{path.stem}"
-        windows_labelled = load_windows(series, config.labels)
         if windows_labelled is None:
             summary["window_scores"] = f"{config.labels} has no windows for {series}"
         else:
