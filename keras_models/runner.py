@@ -30,14 +30,13 @@ a write that fails (disk full, read-only folder) ends with a `UserError` saying 
 from __future__ import annotations
 
 import signal
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from keras_models import distribute, finite, fingerprint, tracking
+from keras_models import distribute, finite, fingerprint, interrupts, tracking
 from keras_models.config import TrainConfig
 from keras_models.errors import UserError
 from keras_models.optimizers import OptimizerConfig
@@ -178,19 +177,15 @@ class Job:
 def interruptible(run_dir: Path, experiment: str):
     """Ctrl-C inside the block ends with `Interrupted(run_dir)`, whatever TensorFlow made of
     the KeyboardInterrupt (raised while a function is traced, it can surface as another
-    error). The run folder's backup holds the last finished epoch."""
-    received = []
-
-    def on_sigint(signum, frame):
-        received.append(signum)
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGINT, on_sigint) if threading.current_thread() is threading.main_thread() \
-        else None
+    error; raised in a finalizer, it is dropped: `keras_models.interrupts` keeps the mark).
+    The run folder's backup holds the last finished epoch."""
+    previous = interrupts.ensure()
     try:
+        interrupts.check()  # a SIGINT that came (and was swallowed) before the run folder was made
         yield
     except BaseException as stop:
-        if received or isinstance(stop, KeyboardInterrupt):
+        if interrupts.received() or isinstance(stop, KeyboardInterrupt):
+            interrupts.clear()
             raise Interrupted(run_dir, experiment) from None
         raise
     finally:
@@ -254,15 +249,18 @@ def create_run(job: Job) -> RunDir:
 
 
 def callbacks(job: Job, run: RunDir) -> list:
-    """CSVLogger first; `RunBackup` last (it saves the others' state after they updated it)."""
+    """The Ctrl-C check, `DiskGuard` and CSVLogger first; `RunBackup` last (it saves the others' state after they updated it)."""
     import keras
 
     from keras_models.backup import RunBackup
     from keras_models.optimizers import schedule_callbacks
 
+    from keras_models.disk_guard import DiskGuard
+
     opts = job.config
     run.checkpoint_path.parent.mkdir(exist_ok=True)
-    cbs = [keras.callbacks.CSVLogger(str(run.history_path), append=True)]
+    cbs = [interrupts.callback(), DiskGuard(run.path, job.experiment),
+           keras.callbacks.CSVLogger(str(run.history_path), append=True)]
     cbs.append(keras.callbacks.ModelCheckpoint(str(run.checkpoint_path), monitor=job.monitor, save_best_only=True))
     if opts.patience > 0 and job.val is not None:  # early stopping watches the validation split
         cbs.append(keras.callbacks.EarlyStopping(monitor=job.monitor, patience=opts.patience,
@@ -362,6 +360,7 @@ def run(job: Job) -> Result:
 
     from keras_models import export, plots
     from keras_models.audit import count_params
+    from keras_models.disk_guard import check_room, needed_bytes
 
     started = time.perf_counter()
     opts = job.config
@@ -411,12 +410,14 @@ def run(job: Job) -> Result:
             if job.evaluate is not None:
                 metrics.update(job.evaluate(model, run_dir))
             metrics.update(job.extra_metrics)
+            check_room(run_dir.path, needed_bytes(model), job.experiment)  # model.keras and saved_model/ fit
             sample = job.test.first_inputs()
             metrics["export"] = {
                 "keras_max_abs_diff": export.save_and_verify(model, run_dir.model_path, sample),
                 "saved_model_max_abs_diff": export.export_and_verify(model, run_dir.saved_model_path, sample),
             }
             metrics["wall_seconds_this_session"] = round(time.perf_counter() - started, 2)
+            interrupts.check()  # a Ctrl-C swallowed during evaluation or export: not a finished run
             run_dir.write_json("metrics.json", metrics)
             run_dir.remove_backup()
             if tracked_run is not None:

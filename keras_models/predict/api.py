@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from keras_models import checks, outputs
+from keras_models import checks, interrupts, outputs
 from keras_models.config import Config as BaseConfig
 from keras_models.config import option
 from keras_models.errors import UserError
@@ -95,6 +95,7 @@ def predict(config: Config) -> Prediction:
 def write(prediction: Prediction, config: Config) -> list[Path]:
     """Write the table to `config.out` (or standard output) and the figures beside it; returns
     the files written. The summary goes to standard output, or to stderr when the table does."""
+    interrupts.check()  # a Ctrl-C swallowed while predicting: write nothing
     frame = prediction.table
     text = (frame.to_csv(index=False) if config.format == "csv" else
             json.dumps({"run": str(config.run_dir), "summary": prediction.summary,
