@@ -35,7 +35,7 @@ class ArgumentParser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # noqa: D401 - argparse API
-        raise UserError(f"{message} (see `{self.prog} --help`)")
+        raise UserError(f"{message}; see `{self.prog} --help`")
 
 
 def main(entry: Callable[[list[str] | None], object], argv: list[str] | None = None, *,

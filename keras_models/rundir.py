@@ -56,7 +56,7 @@ def _reserve(path: Path) -> None:
         key.mkdir()
     except FileExistsError:
         raise UserError(f"run folder {path} already exists (another command may have just made it) and runs are "
-                        "never overwritten: choose another --run-id") from None
+                        "never overwritten; choose another --run-id") from None
     except OSError as err:
         raise _os_error(err, path, "give --runs-dir a writable folder (or a shorter --run-id)") from None
     if not _RESERVED:

@@ -51,11 +51,12 @@ def requested_pattern(category: str | None, series: str, csv: Path | None, serie
     """The glob of series a command trains one run each (``--category NAME`` or a ``--series``
     glob), or None for one series; `UserError` for flags that contradict each other."""
     if category is not None and series_given:
-        raise UserError("give --category NAME or --series PATTERN, not both")
+        raise UserError("--category and --series both name the series to train; give --category NAME or "
+                        "--series PATTERN, not both")
     pattern = f"{category}/*" if category is not None else series if is_pattern(series) else None
     if pattern is not None and csv is not None:
         flag = f"--category {category}" if category is not None else f"--series {series!r}"
-        raise UserError(f"{flag} trains every NAB series of a category by name, --csv {csv} one file: give one "
+        raise UserError(f"{flag} trains every NAB series of a category by name, --csv {csv} one file; give one "
                         "of them (--csv with --series CATEGORY/NAME names that file's series)")
     return pattern
 
