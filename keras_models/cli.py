@@ -67,7 +67,7 @@ def main(entry: Callable[[list[str] | None], object], argv: list[str] | None = N
         sys.exit(INTERRUPTED)
     except KeyboardInterrupt:
         if report_interrupt:
-            print("interrupted before any run folder or output file was written", file=sys.stderr)
+            print(interrupts.NOTHING_WRITTEN, file=sys.stderr)
         sys.exit(INTERRUPTED)
 
 

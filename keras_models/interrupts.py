@@ -20,7 +20,9 @@ TensorFlow here (`callback` imports Keras when called).
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 
 _received = threading.Event()
@@ -29,6 +31,43 @@ _received = threading.Event()
 def _on_sigint(signum, frame):
     _received.set()
     raise KeyboardInterrupt
+
+
+#: the line of a command stopped before it did anything (`keras_models.cli.main` prints it too)
+NOTHING_WRITTEN = "interrupted before any run folder or output file was written"
+
+
+#: the module a reproduce worker runs as (its parent prints the one line)
+WORKER = "keras_models.reports.worker"
+
+
+def _on_sigint_early(signum, frame):
+    print(NOTHING_WRITTEN, file=sys.stderr, flush=True)
+    os._exit(130)
+
+
+def _on_sigint_early_quiet(signum, frame):
+    os._exit(130)
+
+
+def _command_module() -> str | None:
+    """The module of ``python -m MODULE`` that started this process, if any."""
+    argv = list(getattr(sys, "orig_argv", ()))
+    return next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "-m"), None)
+
+
+def install_early() -> None:
+    """While a command (``python -m experiments.<name>``, or a reproduce worker) imports its
+    modules, nothing written yet: SIGINT prints the one line (the worker: nothing) and ends
+    the process with status 130 at once, wherever the import was. A program that imports
+    the package is left alone."""
+    module = _command_module() or ""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if module.startswith("experiments."):
+        signal.signal(signal.SIGINT, _on_sigint_early)
+    elif module == WORKER:
+        signal.signal(signal.SIGINT, _on_sigint_early_quiet)
 
 
 def install() -> None:

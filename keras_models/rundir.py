@@ -34,7 +34,8 @@ _RESERVED: dict[Path, list[Path]] = {}
 
 
 def release_unclaimed() -> None:
-    """At exit, or when a command stops with an error: remove the reserved folders never claimed (and the parents made for them), if empty."""
+    """At exit, or when a command stops with an error: remove the reserved folders never
+    claimed (and the parents made for them), if empty."""
     for path, made in list(_RESERVED.items()):
         for folder in (path, *made):
             try:

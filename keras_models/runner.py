@@ -249,7 +249,8 @@ def create_run(job: Job) -> RunDir:
 
 
 def callbacks(job: Job, run: RunDir) -> list:
-    """The Ctrl-C check, `DiskGuard` and CSVLogger first; `RunBackup` last (it saves the others' state after they updated it)."""
+    """The Ctrl-C check, `DiskGuard` and CSVLogger first; `RunBackup` last (it saves the
+    others' state after they updated it)."""
     import keras
 
     from keras_models.backup import RunBackup
@@ -343,7 +344,8 @@ def run_experiment(config: TrainConfig, experiment: str, package: str, load: Cal
 
     if resume is None:
         check_new_run(config.runs_dir, experiment, config.run_id)
-    tracking.check_store(config.track, config.runs_dir, tracking.recorded(resume).get("tracking_uri") if resume else None)
+    tracking.check_store(config.track, config.runs_dir,
+                         tracking.recorded(resume).get("tracking_uri") if resume else None)
     set_threads(config.threads)  # before the data: loading may start TensorFlow
     distribute.configure(config)  # likewise: logical devices exist only if made before TensorFlow starts
     loaded = load(config) if loaded is None else loaded

@@ -142,7 +142,8 @@ _POSITIVE = ("batch_size", "learning_rate")
 
 def _check_value(name: str, value) -> None:
     if isinstance(value, float) and not math.isfinite(value):
-        raise UserError(f"search-space key {name!r}: {value!r} is not a finite number; give finite values (--space {name}=V1,V2)")
+        raise UserError(f"search-space key {name!r}: {value!r} is not a finite number; give finite values "
+                        f"(--space {name}=V1,V2)")
     if name in _ALLOWED and value not in _ALLOWED[name]:
         raise UserError(f"search-space key {name!r}: unknown value {value!r}; choose from {', '.join(_ALLOWED[name])}")
     if name in _POSITIVE and not value > 0:
