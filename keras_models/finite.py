@@ -35,9 +35,14 @@ def limit(precision: str = "float32") -> tuple[str, float]:
 
 def bad(values, precision: str = "float32") -> np.ndarray:
     """Boolean mask (the shape of `values`): NaN, infinite, or beyond the compute dtype's range."""
-    array = np.asarray(values, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        return ~np.isfinite(array) | (np.abs(array) > limit(precision)[1])
+    array = np.asarray(values)
+    largest = limit(precision)[1]
+    if array.dtype.kind in "iub":  # integers: only their size can be too large (no copy to float)
+        return (array > largest) | (array < -largest)
+    if array.dtype.kind != "f":
+        array = array.astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return ~np.isfinite(array) | (np.abs(array) > largest)
 
 
 def range_text(precision: str = "float32") -> str:
@@ -53,7 +58,7 @@ def check(values, where: str, precision: str = "float32", fix: str = "rescale or
     if not mask.any():
         return
     index = tuple(int(i) for i in np.argwhere(mask)[0])
-    value = float(np.asarray(values, dtype=np.float64)[index])
+    value = float(np.asarray(values)[index])
     shown = "NaN" if np.isnan(value) else f"{value:g}"
     position = f"row {index[0] + 1}" if len(index) else "the value"
     raise UserError(f"{where}: {int(mask.sum())} value(s) not finite or {range_text(precision)}, first {shown} "

@@ -254,9 +254,8 @@ def callbacks(job: Job, run: RunDir) -> list:
     import keras
 
     from keras_models.backup import RunBackup
-    from keras_models.optimizers import schedule_callbacks
-
     from keras_models.disk_guard import DiskGuard
+    from keras_models.optimizers import schedule_callbacks
 
     opts = job.config
     run.checkpoint_path.parent.mkdir(exist_ok=True)

@@ -152,8 +152,10 @@ def test_ctrl_c_at_every_moment_of_training_and_predict_exits_130_with_one_line(
             else:
                 assert lines[0] == "interrupted before any run folder or output file was written"
 
-    finished = tmp_path / "runs" / "nab_autoencoder" / "mid-epoch-0"
-    subprocess.run([sys.executable, "-m", "experiments.nab_autoencoder", "--resume", str(finished), "--epochs", "2"],
+    print("\n".join(map(str, results)), flush=True)
+    finished = tmp_path / "runs" / "nab_autoencoder" / "finished"
+    subprocess.run([sys.executable, "-m", "experiments.nab_autoencoder", "--version", "base", "--csv", str(csv),
+                    "--epochs", "1", "--no-tensorboard", "--run-id", "finished", "--runs-dir", str(tmp_path / "runs")],
                    cwd=tmp_path, env={"PYTHONPATH": str(REPO)}, check=True, capture_output=True, timeout=600)
     long_input = write_series(tmp_path / "predict.csv", n=20000, spikes=(15000,))
     for seconds in (0.5, 2.5, 4.5):
@@ -168,3 +170,25 @@ def test_ctrl_c_at_every_moment_of_training_and_predict_exits_130_with_one_line(
             assert code == 130 and lines == ["interrupted before any run folder or output file was written"], lines
             assert not out.exists()
     print("\n".join(map(str, results)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("moment", ["worker start-up", "worker training"])
+def test_an_interrupted_reproduce_prints_one_line_for_itself_and_its_worker(tmp_path, moment):
+    from test_reproduce import _nab_data
+
+    env = {**os.environ, "KERAS_MODELS_DATA": str(_nab_data(tmp_path / "data")), "PYTHONPATH": str(REPO),
+           "KERAS_MODELS_CACHE": str(tmp_path / "cache"), "PYTHONUNBUFFERED": "1"}
+    child = subprocess.Popen([sys.executable, "-m", "experiments.reproduce", "--budget", "smoke", "--only", "nab-v1"],
+                             cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    folder = tmp_path / "runs" / "nab_autoencoder" / "reproduce-smoke-nab-v1"
+    deadline = time.time() + 300
+    while time.time() < deadline and child.poll() is None and not (
+            (tmp_path / "runs").exists() if moment == "worker start-up" else (folder / "history.csv").exists()):
+        time.sleep(0.05)
+    os.killpg(child.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole group
+    _, err = child.communicate(timeout=300)
+    assert child.returncode == 130, err[-3000:]
+    assert _ours(err) == ["interrupted: finished runs are kept and an interrupted one resumes; run the same command "
+                          "again to continue"], err[-3000:]
