@@ -361,7 +361,6 @@ def run(job: Job) -> Result:
 
     from keras_models import export, plots
     from keras_models.audit import count_params
-    from keras_models.disk_guard import check_room, needed_bytes
 
     started = time.perf_counter()
     opts = job.config
@@ -411,6 +410,8 @@ def run(job: Job) -> Result:
             if job.evaluate is not None:
                 metrics.update(job.evaluate(model, run_dir))
             metrics.update(job.extra_metrics)
+            from keras_models.disk_guard import check_room, needed_bytes  # imports Keras
+
             check_room(run_dir.path, needed_bytes(model), job.experiment)  # model.keras and saved_model/ fit
             sample = job.test.first_inputs()
             metrics["export"] = {
