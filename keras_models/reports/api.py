@@ -63,6 +63,9 @@ def _check_from_runs(folder: Path) -> None:
     if not any(p.is_dir() for experiment in folder.iterdir() if experiment.is_dir() for p in experiment.iterdir()):
         raise UserError(f"--from-runs {folder}: it holds no run folders (<experiment>/<run-id>/); train first "
                         "(without --from-runs) or give the folder that holds the runs")
+
+
+def _check_finished_runs(folder: Path) -> None:
     if not any((p / "metrics.json").is_file() and (p / "config.json").is_file()
                for experiment in folder.iterdir() if experiment.is_dir() for p in experiment.iterdir()):
         raise UserError(f"--from-runs {folder}: no finished runs found there (<experiment>/<run-id>/ holding "
@@ -112,6 +115,8 @@ def reproduce(config: Config, command: str = "keras_models.reports.reproduce") -
         raise UserError(f"--publish {config.publish} is a folder; give a Markdown file such as "
                         "docs/reproduction-cpu.md")
     check_outputs(config, out)
+    if config.from_runs is not None:
+        _check_finished_runs(Path(config.from_runs))
     states = [inspect(run, config.source) for run in runs]
     print_plan(states, config.budget, training=config.from_runs is None)
     if config.from_runs is None:
