@@ -187,8 +187,13 @@ def test_an_interrupted_reproduce_prints_one_line_for_itself_and_its_worker(tmp_
     while time.time() < deadline and child.poll() is None and not (
             (tmp_path / "runs").exists() if moment == "worker start-up" else (folder / "history.csv").exists()):
         time.sleep(0.05)
+    assert child.poll() is None, "the command was still running"
+    reached = (folder / "config.json").exists()
     os.killpg(child.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole group
     _, err = child.communicate(timeout=300)
+    print(f"reproduce interrupted at {moment} (run folder with config.json: {reached}): {child.returncode}")
     assert child.returncode == 130, err[-3000:]
+    if moment == "worker training":
+        assert reached and not (folder / "metrics.json").exists()
     assert _ours(err) == ["interrupted: finished runs are kept and an interrupted one resumes; run the same command "
                           "again to continue"], err[-3000:]
