@@ -21,6 +21,7 @@ def _config(tmp_path, **changes):
                          "tensorboard": False, **changes})
 
 
+@pytest.mark.slow
 def test_a_disk_that_fills_during_training_stops_it_in_one_line_and_the_run_resumes(tmp_path, monkeypatch, capsys):
     from keras_models import disk_guard, nab
 
@@ -42,6 +43,15 @@ def test_a_disk_that_fills_during_training_stops_it_in_one_line_and_the_run_resu
     monkeypatch.setattr(disk_guard, "free_bytes", real)
     result = nab.resume(run)
     assert result.metrics["epochs_run"] == 3 and result.metrics["resumed"] is True
+
+
+def test_no_room_for_the_checkpoints_stops_training_before_the_first_epoch(tmp_path, monkeypatch):
+    from keras_models import disk_guard, nab
+
+    monkeypatch.setattr(disk_guard, "free_bytes", lambda folder: 4096)
+    with pytest.raises(UserError, match=r"the disk is full \(0\.0 MiB free, a checkpoint needs about"):
+        nab.run(_config(tmp_path, epochs=1))
+    assert not (tmp_path / "runs" / "nab_autoencoder" / "r" / "history.csv").exists()
 
 
 def test_a_checkpoint_write_that_fails_with_enospc_is_one_user_error(tmp_path, monkeypatch):
