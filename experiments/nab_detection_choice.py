@@ -20,7 +20,8 @@ def build_parser() -> cli.ArgumentParser:
     parser = cli.ArgumentParser(prog="python -m experiments.nab_detection_choice", description=__doc__.split("\n")[0])
     parser.add_argument("runs", nargs="+", type=Path, help="finished NAB run folders (development series only)")
     parser.add_argument("--top", type=cli.positive_int, default=15, help="rows of the ranking to print (default 15)")
-    parser.add_argument("--csv", type=cli.argtype(checks.path), default=None, help="write every (series, detection) score to this CSV")
+    parser.add_argument("--csv", type=cli.argtype(checks.path), default=None,
+                        help="write every (series, detection) score to this new CSV file")
     return parser
 
 
