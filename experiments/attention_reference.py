@@ -12,10 +12,14 @@ from __future__ import annotations
 
 
 from keras_models import cli
+from keras_models.errors import UserError
 from keras_models.rundir import RunDir, check_new_run
 
 EXPERIMENT = "attention_reference"
 TOLERANCE = 1e-5
+#: largest --heads x --key-dim checked: the check's weights and activations take about 4.4 kB per unit
+#: of width (65536: about 300 MB), and wider layers test nothing that narrower ones do not
+MAX_WIDTH = 65536
 
 
 def build_parser() -> cli.ArgumentParser:
@@ -50,6 +54,10 @@ def compare(heads: int, key_dim: int, seed: int) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
+    if max(args.heads, 1) * args.key_dim > MAX_WIDTH:
+        raise UserError(f"--heads {args.heads} x --key-dim {args.key_dim} = {args.heads * args.key_dim} is wider than "
+                        f"{MAX_WIDTH} (about {MAX_WIDTH * 4400 / 1e6:.0f} MB for the check); give a smaller --key-dim "
+                        "or fewer --heads")
     check_new_run(args.runs_dir, EXPERIMENT, args.run_id, resumable=False)
 
     from keras_models import graph, registry

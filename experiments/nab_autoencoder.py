@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from keras_models import cli, nab
 from keras_models.errors import UserError
-from keras_models.nab import data
+from keras_models.nab import category, data
 
 
 def build_parser() -> cli.ArgumentParser:
     parser = cli.ArgumentParser(prog="python -m experiments.nab_autoencoder", description=__doc__.split("\n")[0])
     parser.add_argument("--version", choices=nab.VERSIONS + ("all",), default="v3",
                         help="autoencoder version, or all four with a comparison table (default v3)")
-    parser.add_argument("--category", default=None, metavar="NAME",
+    parser.add_argument("--category", default=None, metavar="NAME", type=cli.argtype(category.category_name),
                         help="every series of an NAB category (--series 'NAME/*'): one run each, one table")
     cli.add_config_flags(parser, nab.Config)
     cli.add_resume_flag(parser)
@@ -30,10 +30,8 @@ def build_parser() -> cli.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     values, given = cli.parse(build_parser(), argv)
-    pattern = f"{values['category']}/*" if values["category"] else values["series"]
-    if values["category"] and "series" in given:
-        raise UserError("give --category NAME or --series PATTERN, not both")
-    if values["category"] is not None or data.is_pattern(pattern):
+    pattern = category.requested_pattern(values["category"], values["series"], values["csv"], "series" in given)
+    if pattern is not None:
         if values["resume"] is not None or values["version"] == "all":
             raise UserError("a category runs one version and resumes by itself: run the same command again "
                             "(without --resume or --version all)")

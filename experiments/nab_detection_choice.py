@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from keras_models import cli
-from keras_models.errors import UserError
+from keras_models import checks, cli, outputs
 
 
 def build_parser() -> cli.ArgumentParser:
     parser = cli.ArgumentParser(prog="python -m experiments.nab_detection_choice", description=__doc__.split("\n")[0])
     parser.add_argument("runs", nargs="+", type=Path, help="finished NAB run folders (development series only)")
     parser.add_argument("--top", type=cli.positive_int, default=15, help="rows of the ranking to print (default 15)")
-    parser.add_argument("--csv", type=Path, default=None, help="write every (series, detection) score to this CSV")
+    parser.add_argument("--csv", type=cli.argtype(checks.path), default=None,
+                        help="write every (series, detection) score to this new CSV file")
     return parser
 
 
@@ -28,11 +28,11 @@ def main(argv: list[str] | None = None) -> None:
     from keras_models.nab import selection
 
     values, _ = cli.parse(build_parser(), argv)
-    if values["csv"] is not None and values["csv"].exists():
-        raise UserError(f"{values['csv']} exists; give a new --csv path")
+    if values["csv"] is not None:  # before the scoring: a file that exists, a read-only folder, a full disk
+        outputs.check_file(values["csv"], "--csv", replace=False)
     scores = selection.score_grid(values["runs"], selection.grid())
     if values["csv"] is not None:
-        scores.to_csv(values["csv"], index=False)
+        outputs.write_text(values["csv"], scores.to_csv(index=False), "--csv")
     ranking = selection.rank(scores)
     print(ranking.head(values["top"]).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     best = ranking["detection"].head(3).tolist()

@@ -11,6 +11,14 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 from keras_models import quiet  # noqa: E402
+
+# A command (`python -m experiments.<name>`) stopped by Ctrl-C while it still imports its
+# modules ends in one line, not a traceback (`keras_models.interrupts`); a program that
+# imports the package keeps its own SIGINT handling.
+from keras_models import interrupts as _interrupts  # noqa: E402
+
+_interrupts.install_early()
+
 from keras_models.errors import UserError  # noqa: E402
 
 quiet.default_level()

@@ -136,10 +136,12 @@ def path(value):
 
 
 def optional(check: Check) -> Check:
-    """`check`, or None (also the texts "none"/"null")."""
+    """`check`, or None (Python's None, JSON's null): an optional value is left out to mean "not
+    given". Text is always given to `check`: ``--from-runs null`` names a folder called null, and
+    ``--learning-rate none`` is refused as not a number (leave the flag out instead)."""
 
     def optional_check(value):
-        if value is None or (isinstance(value, str) and value.strip().lower() in ("none", "null")):
+        if value is None:
             return None
         return check(value)
 

@@ -39,30 +39,42 @@ class ArgumentParser(argparse.ArgumentParser):
                                    "TF_CPP_MIN_LOG_LEVEL)")
 
     def error(self, message: str):  # noqa: D401 - argparse API
-        raise UserError(f"{message} (see `{self.prog} --help`)")
+        raise UserError(f"{message}; see `{self.prog} --help`")
 
 
-def main(entry: Callable[[list[str] | None], object], argv: list[str] | None = None) -> None:
+def main(entry: Callable[[list[str] | None], object], argv: list[str] | None = None, *,
+         report_interrupt: bool = True) -> None:
     """Run `entry(argv)`: a `UserError` becomes one line on stderr and exit status 2;
-    Ctrl-C one line (with the `--resume` command when a run folder exists) and exit 130.
-    Framework log lines and warnings stay off the console unless `--verbose` is given
-    (`keras_models.quiet`)."""
-    from keras_models import quiet
+    Ctrl-C one line (with the `--resume` command when a run folder exists) and exit 130,
+    also when the command was started with SIGINT ignored or something swallowed it
+    (`keras_models.interrupts`). `report_interrupt` False: exit 130 without the line (a
+    child whose parent reports it). Framework log lines and warnings stay off the console
+    unless `--verbose` is given (`keras_models.quiet`)."""
+    from keras_models import interrupts, quiet
+    from keras_models.rundir import release_unclaimed
     from keras_models.runner import Interrupted
 
+    interrupts.install()
     verbose = "--verbose" in (sys.argv[1:] if argv is None else argv)
     with quiet.console(verbose):
         try:
-            entry(argv)
+            try:
+                entry(argv)
+                interrupts.check()  # Ctrl-C came but was swallowed: the command did not end normally
+            except BaseException:
+                release_unclaimed()  # a --run-id folder this command reserved but never used
+                raise
         except UserError as err:
             print(f"error: {err.for_command()}", file=sys.stderr)
             sys.exit(2)
         except Interrupted as stop:
-            print(f"interrupted: the run folder {stop.run_dir} is kept; continue it with "
-                  f"`python -m experiments.{stop.experiment} --resume {stop.run_dir}`", file=sys.stderr)
+            if report_interrupt:
+                print(f"interrupted: the run folder {stop.run_dir} is kept; continue it with "
+                      f"`python -m experiments.{stop.experiment} --resume {stop.run_dir}`", file=sys.stderr)
             sys.exit(INTERRUPTED)
         except KeyboardInterrupt:
-            print("interrupted before training started; no run folder was written", file=sys.stderr)
+            if report_interrupt:
+                print(interrupts.NOTHING_WRITTEN, file=sys.stderr)
             sys.exit(INTERRUPTED)
 
 

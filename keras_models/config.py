@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from keras_models import checks
-from keras_models.distribute import STRATEGIES, check_options, device_list
+from keras_models.distribute import MAX_LOCAL_WORKERS, STRATEGIES, check_options, device_list
 from keras_models.errors import UserError
 from keras_models.rundir import run_id
 
@@ -196,7 +196,7 @@ class TrainConfig(Config):
     devices: tuple | None = option(None, checks.optional(device_list),
                                    "devices of --distribute mirrored, such as gpu:0,gpu:1; cpu:0,cpu:1 splits "
                                    "the CPU into logical devices", metavar="DEV,DEV")
-    local_workers: int | None = option(None, checks.optional(checks.positive_int),
+    local_workers: int | None = option(None, checks.optional(checks.integer(1, MAX_LOCAL_WORKERS)),
                                        "with --distribute multi-worker: start N worker processes on 127.0.0.1",
                                        flag="--workers", metavar="N")
     threads: int | None = option(None, checks.optional(checks.positive_int),

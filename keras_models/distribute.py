@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from contextlib import nullcontext
 
 from keras_models import checks
@@ -38,6 +39,10 @@ MULTI_WORKER_FAILURE = (
     "step with \"Attempt to convert a value (PerReplica...) with an unsupported type\")")
 
 _DEVICE = re.compile(r"^(cpu|gpu):(\d+)$", re.IGNORECASE)
+#: most logical CPU devices ``--devices cpu:N`` may split the CPU into (each one a replica and thread pool)
+MAX_LOGICAL_CPUS = 64
+#: most local processes ``--workers N`` may start (each one holds TensorFlow and a copy of the data)
+MAX_LOCAL_WORKERS = 64
 
 
 def device_list(value):
@@ -52,6 +57,9 @@ def device_list(value):
         if match is None:
             raise checks.BadValue(f"expected devices such as gpu:0,gpu:1 or cpu:0,cpu:1, got {part!r}")
         names.append(f"{match.group(1).upper()}:{int(match.group(2))}")
+        if names[-1].startswith("CPU") and int(match.group(2)) >= MAX_LOGICAL_CPUS:
+            raise checks.BadValue(f"expected CPU devices cpu:0..cpu:{MAX_LOGICAL_CPUS - 1} (the CPU is split into "
+                                  f"at most {MAX_LOGICAL_CPUS} logical devices), got {part!r}")
     if len(set(names)) != len(names):
         raise checks.BadValue(f"a device is listed twice in {','.join(names)}")
     return tuple(names)
@@ -63,6 +71,7 @@ def check_options(config) -> None:
     if config.devices and config.distribute != "mirrored":
         raise UserError("--devices lists the devices of --distribute mirrored; add --distribute mirrored "
                         "or leave --devices out")
+    check_devices(config)
     if config.local_workers and config.distribute != "multi-worker":
         raise UserError("--workers starts local workers for --distribute multi-worker; add --distribute "
                         "multi-worker or leave --workers out")
@@ -100,6 +109,41 @@ def cluster_spec() -> dict:
         raise UserError('TF_CONFIG needs "task": {"type": "worker" or "chief", "index": i} naming one address '
                         f"of its cluster; got {text}")
     return spec
+
+
+def visible_gpus() -> int | None:
+    """How many NVIDIA GPUs this process can see, without TensorFlow: the driver's
+    ``/proc/driver/nvidia/gpus`` (none without the driver), narrowed by ``CUDA_VISIBLE_DEVICES``;
+    None when it cannot be told (another vendor's GPUs, say)."""
+    folder = "/proc/driver/nvidia/gpus"
+    if os.path.isdir(folder):
+        count = len(os.listdir(folder))
+    elif os.path.exists("/dev/kfd") or shutil.which("nvidia-smi"):
+        return None  # ROCm, or a driver that does not list its GPUs there: TensorFlow will tell
+    else:
+        count = 0
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        entries = [e.strip() for e in visible.split(",") if e.strip()]
+        if "-1" in entries:
+            entries = entries[:entries.index("-1")]
+        count = min(count, len(entries))
+    return count
+
+
+def check_devices(config) -> None:
+    """Before any work (no TensorFlow): every ``--devices gpu:N`` is a GPU this process can see."""
+    if config.distribute != "mirrored" or not config.devices:
+        return
+    gpus = [name for name in config.devices if name.startswith("GPU")]
+    count = visible_gpus() if gpus else None
+    if count is None:
+        return
+    missing = [name for name in gpus if int(name.split(":")[1]) >= count]
+    if missing:
+        seen = "no GPU" if count == 0 else f"{count} GPU(s), gpu:0..gpu:{count - 1}"
+        raise UserError(f"--devices: {', '.join(missing)} not found; this machine shows {seen} (NVIDIA driver, "
+                        "CUDA_VISIBLE_DEVICES); list the devices it has, or cpu:0,cpu:1 to split the CPU")
 
 
 def configure(config) -> None:

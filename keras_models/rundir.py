@@ -16,7 +16,7 @@ A run folder holds::
 
 from __future__ import annotations
 
-import errno
+import atexit
 import json
 import math
 import os
@@ -27,8 +27,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from keras_models import checks, runfiles
+from keras_models import checks, outputs, runfiles
 from keras_models.errors import UserError
+from keras_models.outputs import os_error as _os_error
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 #: longest --run-id accepted: file systems allow 255 bytes a name, and generated ids add suffixes
@@ -46,17 +47,52 @@ def run_id(value):
 _check_run_id = run_id  # `check_new_run` names its argument run_id
 
 
-def _os_error(err: OSError, path: Path, fix: str) -> UserError:
-    reason = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
-              errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
-              errno.ENAMETOOLONG: "the name is too long", errno.ENOTDIR: "a part of the path is a file",
-              errno.EEXIST: "a file of that name exists"}.get(err.errno, err.strerror or str(err))
-    return UserError(f"cannot write {path}: {reason}; {fix}")
+#: run folders named by --run-id that this process made (empty) when it checked them, to claim later
+_RESERVED: dict[Path, list[Path]] = {}
+
+
+def release_unclaimed() -> None:
+    """At exit, or when a command stops with an error: remove the reserved folders never
+    claimed (and the parents made for them), if empty."""
+    for path, made in list(_RESERVED.items()):
+        for folder in (path, *made):
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+    _RESERVED.clear()
+
+
+def _reserve(path: Path) -> None:
+    """Make the run folder `path` now (exclusively), so that of two commands started together
+    with the same --run-id the second is refused at once, before it loads data or TensorFlow."""
+    key = Path(os.path.abspath(path))
+    if key in _RESERVED:
+        return
+    made = [p for p in key.parents if not p.exists()]  # nearest first
+    try:
+        key.parent.mkdir(parents=True, exist_ok=True)
+        key.mkdir()
+    except FileExistsError:
+        raise UserError(f"run folder {path} already exists (another command may have just made it) and runs are "
+                        "never overwritten; choose another --run-id") from None
+    except OSError as err:
+        raise _os_error(err, path, "give --runs-dir a writable folder (or a shorter --run-id)") from None
+    if not _RESERVED:
+        atexit.register(release_unclaimed)
+    _RESERVED[key] = made
+
+
+def _claim(path: Path) -> bool:
+    """True (and no longer reserved) if this process reserved the run folder `path`."""
+    return _RESERVED.pop(Path(os.path.abspath(path)), None) is not None
 
 
 def check_new_run(runs_root: Path, experiment: str, run_id: str | None, resumable: bool = True) -> None:
     """Fail early (before any work) if an explicit `run_id` names an existing folder, or the
-    runs folder cannot hold run folders (it is a file). `resumable`: the command has `--resume`.
+    runs folder cannot hold run folders (a file, read-only, a full disk). `resumable`: the
+    command has `--resume`. A free `run_id` is reserved: its empty folder is made now and
+    claimed by `RunDir.create` (removed at exit if the command stops before).
 
     The error is worded for a Python caller (``run_id=``) and, as `UserError.command`, for
     a command (``--run-id``); neither sends a finished run to ``--resume``.
@@ -70,10 +106,14 @@ def check_new_run(runs_root: Path, experiment: str, run_id: str | None, resumabl
     for parent in (runs_root, runs_root / experiment):
         if parent.exists() and not parent.is_dir():
             raise UserError(f"--runs-dir: {parent} is a file, not a folder; give --runs-dir a folder")
+    outputs.check_folder(runs_root, "--runs-dir")
     if run_id is None:
         return
     path = runs_root / experiment / run_id
+    if Path(os.path.abspath(path)) in _RESERVED:
+        return
     if not path.exists():
+        _reserve(path)
         return
     run = RunDir(path)
     interrupted = resumable and run.config_path.is_file() and not run.metrics_path.exists()
@@ -109,6 +149,8 @@ class RunDir:
         else:
             stem = time.strftime("%Y%m%d-%H%M%S") + (f"-{tag}" if tag else "")
             candidates = [stem] + [f"{stem}-{i}" for i in range(2, 1000)]
+        if run_id is not None and _claim(parent / run_id):
+            return cls(parent / run_id)
         for name in candidates:
             try:
                 (parent / name).mkdir()

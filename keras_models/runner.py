@@ -30,14 +30,13 @@ a write that fails (disk full, read-only folder) ends with a `UserError` saying 
 from __future__ import annotations
 
 import signal
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from keras_models import distribute, fingerprint, runfiles
+from keras_models import distribute, finite, fingerprint, interrupts, runfiles, tracking
 from keras_models.config import TrainConfig
 from keras_models.errors import UserError
 from keras_models.optimizers import OptimizerConfig
@@ -178,41 +177,21 @@ class Job:
 def interruptible(run_dir: Path, experiment: str):
     """Ctrl-C inside the block ends with `Interrupted(run_dir)`, whatever TensorFlow made of
     the KeyboardInterrupt (raised while a function is traced, it can surface as another
-    error). The run folder's backup holds the last finished epoch.
-
-    Yields the list of signals received: `stop_on_signal` raises again after the next
-    batch when a KeyboardInterrupt was lost (raised where the error is only printed).
-    """
-    received: list = []
-
-    def on_sigint(signum, frame):
-        received.append(signum)
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGINT, on_sigint) if threading.current_thread() is threading.main_thread() \
-        else None
+    error; raised in a finalizer, it is dropped: `keras_models.interrupts` keeps the mark).
+    The run folder's backup holds the last finished epoch."""
+    previous = interrupts.ensure()
     try:
-        yield received
+        interrupts.check()  # a SIGINT that came (and was swallowed) before the run folder was made
+        yield
     except BaseException as stop:
-        if received or isinstance(stop, KeyboardInterrupt):
+        if interrupts.received() or isinstance(stop, KeyboardInterrupt):
+            interrupts.clear()
             raise Interrupted(run_dir, experiment) from None
         raise
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
 
-
-def stop_on_signal(received: list):
-    """A callback that raises KeyboardInterrupt after a training batch once `received` (the
-    list `interruptible` yields) holds a signal."""
-    import keras
-
-    class StopOnSignal(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
-            if received:
-                raise KeyboardInterrupt
-
-    return StopOnSignal()
 
 
 def set_seed(seed: int, deterministic: bool = True) -> None:
@@ -271,15 +250,18 @@ def create_run(job: Job) -> RunDir:
 
 
 def callbacks(job: Job, run: RunDir) -> list:
-    """CSVLogger first; `RunBackup` last (it saves the others' state after they updated it)."""
+    """The Ctrl-C check, `DiskGuard` and CSVLogger first; `RunBackup` last (it saves the
+    others' state after they updated it)."""
     import keras
 
     from keras_models.backup import RunBackup
+    from keras_models.disk_guard import DiskGuard
     from keras_models.optimizers import schedule_callbacks
 
     opts = job.config
     run.checkpoint_path.parent.mkdir(exist_ok=True)
-    cbs = [keras.callbacks.CSVLogger(str(run.history_path), append=True)]
+    cbs = [interrupts.callback(), DiskGuard(run.path, job.experiment),
+           keras.callbacks.CSVLogger(str(run.history_path), append=True)]
     cbs.append(keras.callbacks.ModelCheckpoint(str(run.checkpoint_path), monitor=job.monitor, save_best_only=True))
     if opts.patience > 0 and job.val is not None:  # early stopping watches the validation split
         cbs.append(keras.callbacks.EarlyStopping(monitor=job.monitor, patience=opts.patience,
@@ -363,6 +345,8 @@ def run_experiment(config: TrainConfig, experiment: str, package: str, load: Cal
 
     if resume is None:
         check_new_run(config.runs_dir, experiment, config.run_id)
+    tracking.check_store(config.track, config.runs_dir,
+                         tracking.recorded(resume).get("tracking_uri") if resume else None)
     set_threads(config.threads)  # before the data: loading may start TensorFlow
     distribute.configure(config)  # likewise: logical devices exist only if made before TensorFlow starts
     loaded = load(config) if loaded is None else loaded
@@ -373,8 +357,11 @@ def run_experiment(config: TrainConfig, experiment: str, package: str, load: Cal
 def run(job: Job) -> Result:
     """Train, evaluate, plot, save and export; return the run folder and its metrics."""
     reopened = check_run_folder(job)  # before TensorFlow: a bad folder or changed data costs nothing
+    finite.check_arrays({f"the {name} inputs": split.x for name, split in
+                         (("training", job.train), ("validation", job.val), ("test", job.test))
+                         if split is not None and split.is_arrays}, job.config.precision)
 
-    from keras_models import export, plots, tracking
+    from keras_models import export, plots
     from keras_models.audit import count_params
 
     started = time.perf_counter()
@@ -392,7 +379,7 @@ def run(job: Job) -> Result:
         model = job.build_model()  # before the run folder: a model that cannot be built leaves none behind
         model.compile(**job.compile_kwargs(), jit_compile=opts.jit_compile)
     run_dir = reopened or create_run(job)
-    with interruptible(run_dir.path, job.experiment) as received, \
+    with interruptible(run_dir.path, job.experiment), \
             tracking.tracked(track, run_dir.path, experiment=job.experiment, model=job.model,
                              config=opts.to_dict(), seed=opts.seed, runs_dir=runs_root) as tracked_run:
         model.summary()
@@ -400,7 +387,7 @@ def run(job: Job) -> Result:
 
         fit_started = time.perf_counter()
         with run_dir.writing():
-            cbs = [stop_on_signal(received), *callbacks(job, run_dir)]
+            cbs = callbacks(job, run_dir)
             if tracked_run is not None:
                 cbs.insert(-1, tracking.callback())  # before RunBackup, which stays last
             fit(model, job, cbs)
@@ -425,12 +412,16 @@ def run(job: Job) -> Result:
             if job.evaluate is not None:
                 metrics.update(job.evaluate(model, run_dir))
             metrics.update(job.extra_metrics)
+            from keras_models.disk_guard import check_room, needed_bytes  # imports Keras
+
+            check_room(run_dir.path, needed_bytes(model), job.experiment)  # model.keras and saved_model/ fit
             sample = job.test.first_inputs()
             metrics["export"] = {
                 "keras_max_abs_diff": export.save_and_verify(model, run_dir.model_path, sample),
                 "saved_model_max_abs_diff": export.export_and_verify(model, run_dir.saved_model_path, sample),
             }
             metrics["wall_seconds_this_session"] = round(time.perf_counter() - started, 2)
+            interrupts.check()  # a Ctrl-C swallowed during evaluation or export: not a finished run
             run_dir.write_json("metrics.json", metrics)
             run_dir.remove_backup()
             if tracked_run is not None:

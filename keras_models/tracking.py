@@ -23,13 +23,15 @@ import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
-from keras_models import checks, runfiles
+from keras_models import checks, outputs, runfiles
 from keras_models.errors import UserError
 
 TRACKERS = ("mlflow",)
 #: the environment variable that turns tracking on for every command
 ENV = "KERAS_MODELS_TRACK"
 RECORD = "tracking.json"
+#: a `track` value that is on whatever KERAS_MODELS_TRACK says
+ENV_ON = TRACKERS[0]
 
 
 def check(value):
@@ -62,6 +64,21 @@ def store_uri(runs_dir: Path) -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{(Path(runs_dir) / 'mlflow.db').resolve()}"
 
 
+def check_store(track: str | None, runs_dir: Path, uri: str | None = None) -> None:
+    """Before any work (no MLflow, no TensorFlow): with tracking on, a SQLite store's file can
+    be written (its folder writable, not full); else MLflow retries for minutes before failing."""
+    if not resolve(track):
+        return
+    uri = uri or store_uri(runs_dir)
+    if not uri.startswith("sqlite:///") or uri == "sqlite:///:memory:":
+        return
+    database = Path(uri[len("sqlite:///"):].split("?", 1)[0])  # sqlite:////abs/file.db, sqlite:///relative.db
+    flag = "MLFLOW_TRACKING_URI (or --runs-dir)"
+    outputs.check_file(database, flag)
+    if database.is_file() and not os.access(database, os.W_OK):
+        raise UserError(f"cannot write {database}: permission denied; give {flag} a writable place")
+
+
 def recorded(run_dir: Path) -> dict:
     """The folder's tracking.json ({} when the run is not tracked yet)."""
     return runfiles.read_tracking(run_dir)
@@ -74,6 +91,7 @@ def connect(runs_dir: Path, experiment: str, uri: str | None = None) -> str:
     Raises:
         UserError: the store cannot be reached (checked once, without MLflow's retries).
     """
+    check_store(ENV_ON, runs_dir, uri)
     mlflow = _mlflow()
     uri = uri or store_uri(runs_dir)
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")

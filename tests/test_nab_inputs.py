@@ -116,14 +116,15 @@ def test_no_data_anywhere_names_the_fix(tmp_path):
 
 
 def test_labels_without_the_series_say_so(tmp_path, series_csv):
-    """A labels file that lacks the series is named as such (not "pass --labels")."""
+    """A labels file that lacks the series is refused before training (not trained unscored)."""
     labels = write_windows(tmp_path / "w.json", "another.csv", [("2015-03-01 00:00:00", "2015-03-01 01:00:00")])
     result = run_cli(MODULE, "--version", "base", "--csv", series_csv, "--labels", labels, "--epochs", "1",
                      "--no-tensorboard", "--run-id", "r", "--runs-dir", tmp_path / "runs", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr[-2000:]
-    metrics = json.loads((tmp_path / "runs" / "nab_autoencoder" / "r" / "metrics.json").read_text())
-    assert metrics["window_scores"] is None
-    assert metrics["window_scores_note"] == "the labels file has no windows for synthetic_series: nothing to score against"
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.splitlines() == [f"error: --labels {labels} has no windows for synthetic_series (its keys "
+                                          "are series files such as realTweets/Twitter_volume_AAPL.csv); give the "
+                                          "labels of this series, or leave --labels out to train unscored"]
+    assert not (tmp_path / "runs").exists()
 
 
 def test_bad_input_leaves_tensorflow_unimported():

@@ -34,7 +34,7 @@ BAD_INPUTS = {
     "max-train-beats for another family": (lambda p: _nab(p) + ["--max-train-beats", "100"],
                                            "--max-train-beats is for heartbeat models only"),
     "unknown objective": (lambda p: _nab(p) + ["--objective", "val_f1_macro"], "unknown --objective 'val_f1_macro'"),
-    "negative workers": (lambda p: ["--workers", "-1"], "--workers: expected an integer >= 0"),
+    "negative workers": (lambda p: ["--workers", "-1"], "--workers: expected an integer in 0..64"),
     "balance is searched, not set": (lambda p: ["--balance", "none"], "unrecognized arguments: --balance"),
     "missing series file": (lambda p: ["--model", "nab_base", "--csv", p / "nope.csv"], "file not found"),
     "resume of a missing run": (lambda p: ["--resume", p / "runs" / "tune" / "none"], "no such run folder"),

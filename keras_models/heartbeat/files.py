@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from keras_models import datapaths
+from keras_models import datapaths, finite
 from keras_models.errors import UserError
 from keras_models.heartbeat.beatset import BEAT_LENGTH, CLASS_NAMES, BeatSet
 
@@ -135,11 +135,12 @@ def _numeric(frame: pd.DataFrame, path: Path, name) -> np.ndarray:
                                 f"row {row + 1}; every cell must be a number")
             frame[column] = coerced
     values = frame.to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(values)
+    bad = finite.bad(values)  # finite in the float32 the model computes in, not only in float64
     if bad.any():
         row, col = (int(i) for i in np.argwhere(bad)[0])
-        raise UserError(f"{path}: {int(bad.sum())} missing/NaN/infinite cell(s), first in "
-                        f"{name(frame.columns[col])}, row {row + 1}; fill or drop those rows")
+        raise UserError(f"{path}: {int(bad.sum())} missing/NaN/infinite cell(s) or cell(s) {finite.range_text()}, "
+                        f"first {values[row, col]:g} in {name(frame.columns[col])}, row {row + 1}; fill, rescale or "
+                        "drop those rows")
     return values
 
 

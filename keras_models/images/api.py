@@ -28,6 +28,10 @@ def load(config: Config) -> ImageData:
     input; no TensorFlow). Also checks that a `weights` file exists."""
     if config.weights is not None and not config.weights.is_file():
         raise UserError(f"weights file not found: {config.weights}; give --weights a local .h5 file")
+    if config.weights is not None:
+        from keras_models.models.images import check_weights_file
+
+        check_weights_file(config.weights)  # a file that is not HDF5 is refused before TensorFlow
     images = image_folder.scan(image_folder.find(config.data))
     image_folder.check_readable(images)
     parts = split.assign(images.labels, tuple(config.split), config.split_seed, images.class_names,

@@ -130,6 +130,22 @@ def vit(input_shape: tuple = INPUT_SHAPE, num_classes: int = 3, patch_size: int 
     return keras.Model(inputs, outputs, name="vit")
 
 
+#: the signature an HDF5 file starts with (at byte 0, or after a user block of 512, 1024, ... bytes)
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def check_weights_file(path) -> None:
+    """`UserError` (no TensorFlow) unless `path` is a readable HDF5 file (.h5 / .weights.h5)."""
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(1 << 16)
+    except OSError as err:
+        raise UserError(f"--weights {path}: cannot be read ({err.strerror}); give a local .h5 weights file") from None
+    if not any(head[offset:offset + 8] == HDF5_SIGNATURE for offset in (0, 512, 1024, 2048, 4096, 8192, 16384, 32768)):
+        raise UserError(f"--weights {path}: not an HDF5 weights file (no HDF5 signature); give Keras' "
+                        "efficientnetb0_notop.h5 or a .weights.h5 file")
+
+
 @register_model("images", recipe="basic", documented_params=4_053_414, documented={"test_accuracy": 0.8308},
                 source="report 003, Bonus (EfficientNet)",
                 note="the report's 4,053,414 is Keras' total count: 4,011,391 trainable + 42,023 non-trainable "
@@ -153,8 +169,17 @@ def efficientnet_b0(input_shape: tuple = INPUT_SHAPE, num_classes: int = 3, weig
     Defaults: 4,011,391 trainable + 42,023 non-trainable = 4,053,414 parameters (Keras' own count).
     """
     inputs = keras.Input(shape=input_shape, name="image")
-    backbone = keras.applications.EfficientNetB0(include_top=False, weights=weights, input_tensor=inputs,
-                                                 pooling="avg")
+    if weights is not None:
+        check_weights_file(weights)
+    try:
+        backbone = keras.applications.EfficientNetB0(include_top=False, weights=weights, input_tensor=inputs,
+                                                     pooling="avg")
+    except (ValueError, OSError, KeyError) as err:  # an HDF5 file of other weights
+        if weights is None:
+            raise
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
+        raise UserError(f"--weights {weights}: not weights of EfficientNetB0 without its top ({first}); give "
+                        "Keras' efficientnetb0_notop.h5 or a .weights.h5 file saved from this backbone") from None
     x = layers.Dropout(dropout, name="top_dropout")(backbone.output)
     outputs = layers.Dense(num_classes, name="logits", kernel_initializer=keras.initializers.VarianceScaling(
         scale=1.0 / 3.0, mode="fan_out", distribution="uniform"))(x)

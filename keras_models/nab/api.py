@@ -35,6 +35,8 @@ def load(config: Config) -> NabData:
         labels_file = data.labels_path(config.labels)
         labels = data.load_windows(config.csv.stem if config.csv else series.name, labels_file)
         files.append(labels_file)
+        if labels is None and config.labels is not None:  # refused, not trained unscored
+            raise UserError(data.no_windows_message(labels_file, config.csv.stem if config.csv else series.name))
     windowed = windows.prepare(series.values, config.window, tuple(config.split), name=str(series.path))
     return NabData(series, labels, windowed, files, config.labels is not None)
 

@@ -33,6 +33,29 @@ from keras_models.nab.config import DETECTION_FIELDS, Config
 TABLES = "nab_category"
 
 
+def category_name(value) -> str:
+    """``--category``: an NAB category name such as realKnownCause (a `keras_models.checks` check)."""
+    from keras_models import checks
+
+    if not isinstance(value, str) or not value.strip() or "/" in value or data.is_pattern(value):
+        raise checks.BadValue(f"expected an NAB category name such as realKnownCause, got {value!r}")
+    return value.strip()
+
+
+def requested_pattern(category: str | None, series: str, csv: Path | None, series_given: bool) -> str | None:
+    """The glob of series a command trains one run each (``--category NAME`` or a ``--series``
+    glob), or None for one series; `UserError` for flags that contradict each other."""
+    if category is not None and series_given:
+        raise UserError("--category and --series both name the series to train; give --category NAME or "
+                        "--series PATTERN, not both")
+    pattern = f"{category}/*" if category is not None else series if data.is_pattern(series) else None
+    if pattern is not None and csv is not None:
+        flag = f"--category {category}" if category is not None else f"--series {series!r}"
+        raise UserError(f"{flag} trains every NAB series of a category by name, --csv {csv} one file; give one "
+                        "of them (--csv with --series CATEGORY/NAME names that file's series)")
+    return pattern
+
+
 def known_series() -> set[str]:
     """CATEGORY/NAME of every NAB series this package can read: the pinned downloads and
     the CSVs of local copies ($KERAS_MODELS_DATA, the data/ cache)."""

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from keras_models import datapaths
+from keras_models import datapaths, finite
 from keras_models.datasets import registry
 from keras_models.errors import UserError
 
@@ -100,6 +100,11 @@ def read_series_csv(path: Path, nab_file: bool = False) -> pd.DataFrame:
         first = np.flatnonzero(bad.to_numpy())[0]
         raise UserError(f"{path}: non-numeric value {frame['value'].iloc[first]!r} on line {line(first)}; "
                         "the value column must hold numbers")
+    huge = finite.bad(values.to_numpy(dtype=float))
+    if huge.any():  # finite in float64, not in the float32 the model computes in
+        first = np.flatnonzero(huge)[0]
+        raise UserError(f"{path}: value {frame['value'].iloc[first]!r} on line {line(first)} is "
+                        f"{finite.range_text()}; rescale the series or drop those rows")
     stamps = pd.to_datetime(frame["timestamp"], errors="coerce", format="mixed")
     if stamps.isna().any():
         first = np.flatnonzero(stamps.isna().to_numpy())[0]
@@ -135,10 +140,18 @@ def load_windows(series_name: str, labels: Path | None = None) -> list[tuple[pd.
         raise UserError(f"{path}: not valid JSON ({str(err).splitlines()[0]}); {expected}") from None
     if not isinstance(table, dict):
         raise UserError(f"{path}: holds a JSON {type(table).__name__}; {expected}")
-    keys = [k for k in table if k == f"{series_name}.csv" or Path(k).stem == Path(series_name).name]
+    every = {key: [_window(path, key, item, expected) for item in _windows_list(path, key, windows, expected)]
+             for key, windows in table.items()}  # the whole file is checked, not only this series' entry
+    keys = [k for k in every if k == f"{series_name}.csv" or Path(k).stem == Path(series_name).name]
     if len(keys) != 1:
         return None
-    return [_window(path, keys[0], item, expected) for item in _windows_list(path, keys[0], table[keys[0]], expected)]
+    return every[keys[0]]
+
+
+def no_windows_message(labels: Path, series_name: str) -> str:
+    """What `--labels FILE` without windows for the series says (the run is refused, not trained unscored)."""
+    return (f"--labels {labels} has no windows for {series_name} (its keys are series files such as "
+            f"{DEFAULT_SERIES}.csv); give the labels of this series, or leave --labels out to train unscored")
 
 
 def _windows_list(path: Path, key: str, windows, expected: str) -> list:

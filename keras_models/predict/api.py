@@ -6,10 +6,12 @@ read and predicted: bad input ends with one `UserError` and no file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
 
+from keras_models import interrupts, outputs
 from keras_models.errors import UserError
 from keras_models.predict.config import FORMATS, SCALES, Config, Prediction
 from keras_models.predict.finished import FinishedRun
@@ -49,6 +51,7 @@ def write(prediction: Prediction, config: Config) -> list[Path]:
     stderr when the table does."""
     for warning in prediction.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    interrupts.check()  # a Ctrl-C swallowed while predicting: write nothing
     frame = prediction.table
     text = (frame.to_csv(index=False) if config.format == "csv" else
             json.dumps({"run": str(config.run_dir), "summary": prediction.summary, "warnings": prediction.warnings,
@@ -61,11 +64,13 @@ def write(prediction: Prediction, config: Config) -> list[Path]:
                   file=sys.stderr)
     else:
         out = Path(config.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text)
-        written.append(out)
-        for suffix, draw in prediction.figures.items():
-            written.append(draw(out.with_name(f"{out.stem}-{suffix}.png")))
+        targets = [out] + [out.with_name(f"{out.stem}-{suffix}.png") for suffix in prediction.figures]
+        with contextlib.ExitStack() as stack:  # every file complete, or none (a full disk: one line)
+            temps = [stack.enter_context(outputs.atomic(target, "--out")) for target in targets]
+            temps[0].write_text(text)
+            for tmp, draw in zip(temps[1:], prediction.figures.values()):
+                draw(tmp)
+        written += targets
     stream = sys.stderr if config.out is None else sys.stdout
     for key, value in prediction.summary.items():
         print(f"{key}: {value}", file=stream)

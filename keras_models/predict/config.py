@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from keras_models import checks
+from keras_models import checks, outputs
 from keras_models.config import Config as BaseConfig
 from keras_models.config import option
 from keras_models.errors import UserError
@@ -56,6 +56,7 @@ class Config(BaseConfig):
             if Path(self.run_dir).resolve() in out.resolve().parents:
                 raise UserError(f"--out {out} is inside the run folder {self.run_dir}, which predict never writes "
                                 "into; give a file elsewhere")
+            outputs.check_file(out, "--out")  # before any work: a read-only folder, a file as folder, a full disk
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from keras_models import runfiles
+from keras_models import interrupts, runfiles
 from keras_models.errors import UserError
 from keras_models.rundir import RunDir
 
@@ -66,7 +66,11 @@ class FinishedRun:
         model = self.model()
         starts = range(0, len(x), batch_size)
         bar = tqdm(starts, desc="predicting", unit="batch", disable=len(x) < PROGRESS_FROM)
-        return np.concatenate([np.asarray(model.predict_on_batch(x[i:i + batch_size])) for i in bar])
+        parts = []
+        for i in bar:
+            interrupts.check()  # a Ctrl-C that TensorFlow swallowed stops here, not at the end
+            parts.append(np.asarray(model.predict_on_batch(x[i:i + batch_size])))
+        return np.concatenate(parts)
 
     def probabilities(self, x, batch_size: int, logits: bool):
         """Class probabilities on `x`: (n, ...) -> (n, classes) float32. `logits`: the model

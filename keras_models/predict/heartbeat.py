@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from keras_models import finite
 from keras_models.errors import UserError
 from keras_models.heartbeat import EXPERIMENT
 from keras_models.predict.config import Config, Prediction
@@ -43,6 +44,7 @@ def predict(run: FinishedRun, config: Config) -> Prediction:
     from keras_models.heartbeat.splits import to_view
 
     beats = read_inputs(config, run.config.get("beats", "annotated"))
+    finite.check(beats.x, "the beats", run.config.get("precision", "float32"))
     names = list(run.data.get("class_names") or CLASS_NAMES)
     probabilities = run.probabilities(to_view(beats.x, run.data.get("view", "1d")), config.batch_size, logits=True)
     table = pd.DataFrame({"beat": np.arange(len(beats.x))})

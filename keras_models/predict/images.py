@@ -57,10 +57,27 @@ def load(files: list[Path], size: tuple[int, int]) -> tuple[np.ndarray, list[Pat
     return (np.stack(images) if images else np.zeros((0, *size, 3), np.float32)), kept, problems
 
 
+def readable(files: list[Path]) -> tuple[list[Path], dict[str, str]]:
+    """(the files Pillow decodes, {the others: why}); `UserError` when none is readable. No TensorFlow."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from keras_models.images.folder import decode_problem
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        why = dict(zip(files, pool.map(decode_problem, files)))
+    problems = {str(f): reason for f, reason in why.items() if reason is not None}
+    if len(problems) == len(files):
+        raise UserError(f"none of the {len(files)} file(s) is an image this run can read: "
+                        f"{'; '.join(f'{f} ({reason})' for f, reason in list(problems.items())[:3])}; give image files "
+                        "(.bmp, .gif, .jpeg, .jpg, .png) or folders of them")
+    return [f for f, reason in why.items() if reason is None], problems
+
+
 def predict(run: FinishedRun, config: Config) -> Prediction:
-    files = image_files(config.inputs)
+    files, skipped = readable(image_files(config.inputs))  # before TensorFlow: no readable image costs nothing
     height, width = (run.model_kwargs.get("input_shape") or [64, 64, 3])[:2]
     x, kept, problems = load(files, (int(height), int(width)))
+    problems = {**skipped, **problems}
     if not kept:
         raise UserError(f"none of the {len(files)} image file(s) could be read: "
                         f"{'; '.join(f'{f} ({why})' for f, why in list(problems.items())[:3])}")

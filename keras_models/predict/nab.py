@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from keras_models import datapaths
+from keras_models import datapaths, finite
 from keras_models.errors import UserError
 from keras_models.nab import EXPERIMENT
 from keras_models.predict import nab_scale
@@ -59,10 +59,16 @@ def predict(run: FinishedRun, config: Config) -> Prediction:
     window = recorded.window
     if len(frame) < window:
         raise UserError(f"{path}: {len(frame)} rows, fewer than the run's window of {window}; give a longer series")
+    windows_labelled, labels, series = None, labels_file(config), f"{path.parent.name}/{path.stem}"
+    if labels is not None:  # read before the model (TensorFlow): a bad file costs nothing
+        windows_labelled = load_windows(series, labels)
     raw = frame["value"].to_numpy()
     scaler, scaled_by, warning = nab_scale.choose(config.scale, raw, run.recorded("scaler", "its scaler"), window,
                                                   recorded.split, path)
-    values = scale(scaler, raw)
+    with np.errstate(over="ignore"):
+        values = scale(scaler, raw)
+    finite.check(values, f"{path} scaled by the {scaled_by.split(':')[0]} scaler", recorded.precision,
+                 "give values in the range of the series the run was trained on, or try --scale series")
     reconstructions = reconstruct(run.model(), sliding_windows(values, window), recorded.eval_batch)  # its batches
     threshold = run.metrics["threshold"]["value"]  # None: a moving-window rule, found again on this series
     found = detect(values, reconstructions, 0, recorded.detection, threshold=threshold)
@@ -73,10 +79,7 @@ def predict(run: FinishedRun, config: Config) -> Prediction:
     summary = {"points": len(frame), "anomalies": int(flags.sum()), "scale": scaled_by,
                "threshold": f"{rule} over this series" if threshold is None else
                f"{float(threshold):.6g} ({rule}, from the run)"}
-    windows_labelled, labels = None, labels_file(config)
     if labels is not None:
-        series = f"{path.parent.name}/{path.stem}"
-        windows_labelled = load_windows(series, labels)
         if windows_labelled is None:
             if config.labels is not None:
                 summary["window_scores"] = f"{labels} has no windows for {series}"

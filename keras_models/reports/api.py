@@ -6,11 +6,12 @@ The same from the command line: ``python -m experiments.reproduce --budget cpu``
 from __future__ import annotations
 
 import sys
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from keras_models import checks
+from keras_models import checks, outputs
 from keras_models.config import Config as BaseConfig
 from keras_models.config import option, run_id
 from keras_models.errors import UserError
@@ -70,6 +71,14 @@ def _check_from_runs(folder: Path) -> None:
                         "(without --from-runs) or give the folder that holds the runs")
 
 
+def _check_finished_runs(folder: Path) -> None:
+    if not any((p / "metrics.json").is_file() and (p / "config.json").is_file()
+               for experiment in folder.iterdir() if experiment.is_dir() for p in experiment.iterdir()):
+        raise UserError(f"--from-runs {folder}: no finished runs found there (<experiment>/<run-id>/ holding "
+                        "config.json and metrics.json); train first (without --from-runs) or give the folder "
+                        "that holds the runs")
+
+
 def _report_folder(config: Config) -> Path:
     name = config.report_id or f"{config.budget}-{time.strftime('%Y%m%d-%H%M%S')}"
     out = Path(config.reports_dir) / name
@@ -112,6 +121,9 @@ def reproduce(config: Config, command: str = "keras_models.reports.reproduce") -
     if config.publish is not None and Path(config.publish).is_dir():
         raise UserError(f"--publish {config.publish} is a folder; give a Markdown file such as "
                         "docs/reproduction-cpu.md")
+    check_outputs(config, out)
+    if config.from_runs is not None:
+        _check_finished_runs(Path(config.from_runs))
     states = [inspect(run, config.source) for run in runs]
     print_plan(states, config.budget, training=config.from_runs is None)
     if config.from_runs is None:
@@ -126,11 +138,17 @@ def reproduce(config: Config, command: str = "keras_models.reports.reproduce") -
     written = dict(budget=config.budget, command=command, wall_seconds=time.perf_counter() - clock,
                    started=started)
     path = markdown.write(out, rows, states, **written)
+    if config.publish is not None:
+        try:
+            published = markdown.publish(Path(config.publish), rows, states, **written)
+        except BaseException:
+            shutil.rmtree(out, ignore_errors=True)  # all or nothing: no report folder without its published copy
+            raise
     board = assess.scoreboard(rows)
     print("\n" + ", ".join(f"{verdict}: {board[verdict]['all']}" for verdict in board))
     print(f"wrote {path}")
     if config.publish is not None:
-        print(f"wrote {markdown.publish(Path(config.publish), rows, states, **written)}")
+        print(f"wrote {published}")
     return path
 
 
@@ -169,6 +187,17 @@ def _has(status, need: DataNeed) -> bool:
     if not need.paths:
         return status.found is not None
     return any(all((copy.path / path).is_file() for path in need.paths) for copy in status.copies)
+
+
+def check_outputs(config: Config, report_folder: Path) -> None:
+    """Before any work: the report folder, the runs folder (when training) and the --publish file (and its
+    figures folder) can be written; `UserError` otherwise."""
+    outputs.check_folder(report_folder, "--reports-dir")
+    if config.from_runs is None:
+        outputs.check_folder(config.runs_dir, "--runs-dir")
+    if config.publish is not None:
+        outputs.check_file(Path(config.publish), "--publish")
+        outputs.check_folder(Path(config.publish).with_suffix("") / "figures", "--publish")
 
 
 def _selected(entry: documented.Entry, states: dict, only: tuple) -> bool:

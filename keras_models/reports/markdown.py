@@ -17,10 +17,12 @@ from __future__ import annotations
 import os
 import platform
 import shutil
+import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from keras_models import outputs
 from keras_models.audit import format_table
 from keras_models.reports import verdicts
 from keras_models.reports.assess import Row, scoreboard
@@ -137,14 +139,17 @@ def write(out: Path, rows: list[Row], states: list[RunState], *, budget: str, co
           wall_seconds: float, started: str) -> Path:
     """Write REPORT.md, report.json and figures/ into the new folder `out`; returns REPORT.md's path.
     A report that fails half-way leaves no folder behind."""
-    (out / "figures").mkdir(parents=True)
     try:
+        (out / "figures").mkdir(parents=True)
         path = render(Layout(out / "REPORT.md", out / "figures"), rows, states, budget=budget, command=command,
                       wall_seconds=wall_seconds, started=started)
         _write_json(out / "report.json", rows, states, budget=budget, command=command, started=started)
         return path
-    except BaseException:
+    except BaseException as err:
         shutil.rmtree(out, ignore_errors=True)
+        if isinstance(err, OSError):  # a full disk, say: one line, no half report
+            raise outputs.os_error(err, out, "free space or give --reports-dir another folder; nothing was "
+                                             "written") from None
         raise
 
 
@@ -153,11 +158,25 @@ def publish(target: Path, rows: list[Row], states: list[RunState], *, budget: st
     """Write the report as the Markdown file `target` (``docs/reproduction-cpu.md``), its
     figures in ``<target without .md>/figures/`` (replaced), run folders named, not linked."""
     figures = target.with_suffix("") / "figures"
-    if figures.exists():
-        shutil.rmtree(figures)
-    figures.mkdir(parents=True)
-    return render(Layout(target, figures, link_runs=False), rows, states, budget=budget, command=command,
-                  wall_seconds=wall_seconds, started=started)
+    staging = None
+    try:  # written into a staging folder beside it, then moved in place: a failure changes nothing
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.stem}."))
+        staged = Layout(staging / target.name, staging / target.stem / "figures", link_runs=False)
+        staged.figures.mkdir(parents=True)
+        render(staged, rows, states, budget=budget, command=command, wall_seconds=wall_seconds, started=started)
+        if figures.exists():
+            shutil.rmtree(figures)
+        figures.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged.figures, figures)
+        os.replace(staged.markdown, target)
+        return target
+    except OSError as err:
+        raise outputs.os_error(err, target, "free space or give --publish another place; the report folder "
+                                            "is not kept either") from None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _write_json(path: Path, rows: list[Row], states: list[RunState], *, budget: str, command: str,

@@ -5,7 +5,7 @@
     python -m keras_models.reports.worker param_audit audit '{"runs_dir": ..., "run_id": ...}'
 
 Errors end as a training command's do: one line, exit status 2; Ctrl-C keeps the run
-folder for a resume (exit status 130).
+folder for a resume (exit status 130) and prints nothing: the reproduce command says it, once.
 """
 
 from __future__ import annotations
@@ -41,4 +41,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    cli.main(main)
+    cli.main(main, report_interrupt=False)  # on Ctrl-C the reproduce command prints the one line

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from keras_models import checks
 from keras_models.config import Config as BaseConfig
 from keras_models.config import TrainConfig, option
+from keras_models.distribute import MAX_LOCAL_WORKERS
 from keras_models.errors import UserError
 from keras_models.tuning import search_space
 from keras_models.tuning.families import family, of_config
@@ -29,8 +30,9 @@ class Config(BaseConfig):
     space: tuple = option((), checks.sequence_of(checks.text, "KEY=V1[,V2...] overrides"),
                           "search-space overrides KEY=V1[,V2...]", cli=False)
     objective: str | None = option(None, checks.optional(checks.text), "what the search optimises", cli=False)
-    workers: int = option(0, checks.non_negative_int,
-                          "Keras Tuner's distributed mode: a chief and this many workers on 127.0.0.1 (0: one process)")
+    workers: int = option(0, checks.integer(0, MAX_LOCAL_WORKERS),
+                          "Keras Tuner's distributed mode: a chief and this many workers on 127.0.0.1 (0: one process; "
+                          f"at most {MAX_LOCAL_WORKERS}, each a process with TensorFlow and the data)")
     timeout: float | None = option(None, checks.optional(checks.positive_number),
                                    "with --workers: stop every process after this many seconds")
     max_train_beats: int | None = option(None, checks.optional(checks.positive_int),

@@ -19,6 +19,7 @@ overrides) in well under a second.
 from __future__ import annotations
 
 import copy
+import math
 
 from keras_models.errors import UserError
 from keras_models.heartbeat.balance import BALANCE_METHODS
@@ -140,6 +141,9 @@ _POSITIVE = ("batch_size", "learning_rate")
 
 
 def _check_value(name: str, value) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise UserError(f"search-space key {name!r}: {value!r} is not a finite number; give finite values "
+                        f"(--space {name}=V1,V2)")
     if name in _ALLOWED and value not in _ALLOWED[name]:
         raise UserError(f"search-space key {name!r}: unknown value {value!r}; choose from {', '.join(_ALLOWED[name])}")
     if name in _POSITIVE and not value > 0:

@@ -1,0 +1,127 @@
+"""Ctrl-C that is never lost: a SIGINT handler that also leaves a mark, and checks of it.
+
+Python turns SIGINT into a `KeyboardInterrupt` raised wherever the main thread happens
+to be, and two things can make it vanish:
+
+* a process started with SIGINT ignored (``cmd &`` in a shell without job control)
+  never gets the `KeyboardInterrupt` at all: Python installs its handler only when
+  SIGINT is not ignored;
+* a `KeyboardInterrupt` raised inside a finalizer (``__del__``, a weakref callback:
+  TensorFlow has many, run whenever the garbage collector runs) is printed as
+  "Exception ignored in ..." and dropped, and one raised inside library code that
+  catches every exception is turned into something else or dropped too.
+
+`install` (called by `keras_models.cli.main` for every command) sets a handler that
+records the signal before it raises, whatever the inherited disposition; `check` raises
+`KeyboardInterrupt` again where a lost one must not let the work go on: between training
+batches (`callback`), between prediction batches, and before anything is written. No
+TensorFlow here (`callback` imports Keras when called).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+
+_received = threading.Event()
+
+
+def _on_sigint(signum, frame):
+    _received.set()
+    raise KeyboardInterrupt
+
+
+#: the line of a command stopped before it did anything (`keras_models.cli.main` prints it too)
+NOTHING_WRITTEN = "interrupted before any run folder or output file was written"
+
+
+#: the module a reproduce worker runs as (its parent prints the one line)
+WORKER = "keras_models.reports.worker"
+
+
+def _on_sigint_early(signum, frame):
+    print(NOTHING_WRITTEN, file=sys.stderr, flush=True)
+    os._exit(130)
+
+
+def _on_sigint_early_quiet(signum, frame):
+    os._exit(130)
+
+
+def _command_module() -> str | None:
+    """The module of ``python -m MODULE`` that started this process, if any."""
+    argv = list(getattr(sys, "orig_argv", ()))
+    return next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "-m"), None)
+
+
+def install_early() -> None:
+    """While a command (``python -m experiments.<name>``, or a reproduce worker) imports its
+    modules, nothing written yet: SIGINT prints the one line (the worker: nothing) and ends
+    the process with status 130 at once, wherever the import was. A program that imports
+    the package is left alone."""
+    module = _command_module() or ""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if module.startswith("experiments."):
+        signal.signal(signal.SIGINT, _on_sigint_early)
+    elif module == WORKER:
+        signal.signal(signal.SIGINT, _on_sigint_early_quiet)
+
+
+def install() -> None:
+    """Handle SIGINT in this process (main thread only; otherwise nothing), forgetting an
+    earlier one: `received` says whether one came since."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    _received.clear()
+    signal.signal(signal.SIGINT, _on_sigint)
+
+
+def ensure():
+    """Put this module's handler in place if something replaced it (keeping the mark);
+    returns the handler it replaced (None: nothing changed, or not the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is _on_sigint:
+        return None
+    signal.signal(signal.SIGINT, _on_sigint)
+    return previous
+
+
+def received() -> bool:
+    """Whether SIGINT came since `install` (even if its `KeyboardInterrupt` was swallowed)."""
+    return _received.is_set()
+
+
+def clear() -> None:
+    """Forget a SIGINT once it has been acted on (the command stopped, reporting it)."""
+    _received.clear()
+
+
+def check() -> None:
+    """Raise `KeyboardInterrupt` if SIGINT came (and something swallowed its exception)."""
+    if _received.is_set():
+        raise KeyboardInterrupt
+
+
+def callback():
+    """A Keras callback that calls `check` after every batch of fit, evaluate and predict."""
+    import keras
+
+    class StopOnInterrupt(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            check()
+
+        def on_test_batch_end(self, batch, logs=None):
+            check()
+
+        def on_predict_batch_end(self, batch, logs=None):
+            check()
+
+        def on_epoch_end(self, epoch, logs=None):
+            check()
+
+    return StopOnInterrupt()
