@@ -4,6 +4,7 @@ accepted silently; numbers finite in the dtype the model computes in."""
 from __future__ import annotations
 
 import json
+import zipfile
 import subprocess
 import sys
 
@@ -168,7 +169,9 @@ def test_predict_of_an_image_run_on_a_csv_or_a_folder_of_non_images_is_refused_b
     (run / "config.json").write_text(json.dumps({"experiment": "image_classification", "model": "vgg",
                                                   "model_kwargs": {}, "config": {}, "data": {}}))
     (run / "metrics.json").write_text("{}")
-    (run / "model.keras").write_text("not read before the inputs")
+    with zipfile.ZipFile(run / "model.keras", "w") as archive:  # a whole archive, not loaded before the inputs
+        archive.writestr("config.json", "{}")
+        archive.writestr("model.weights.h5", "not read before the inputs")
     csv = write_series(tmp_path / "s.csv")
     fakes = tmp_path / "fakes"
     fakes.mkdir()

@@ -72,11 +72,11 @@ def _check_from_runs(folder: Path) -> None:
 
 
 def _check_finished_runs(folder: Path) -> None:
-    if not any((p / "metrics.json").is_file() and (p / "config.json").is_file()
+    if not any((p / "audit.json").is_file() or ((p / "metrics.json").is_file() and (p / "config.json").is_file())
                for experiment in folder.iterdir() if experiment.is_dir() for p in experiment.iterdir()):
         raise UserError(f"--from-runs {folder}: no finished runs found there (<experiment>/<run-id>/ holding "
-                        "config.json and metrics.json); train first (without --from-runs) or give the folder "
-                        "that holds the runs")
+                        "config.json and metrics.json, or audit.json for the parameter audit); train first "
+                        "(without --from-runs) or give the folder that holds the runs")
 
 
 def _report_folder(config: Config) -> Path:
