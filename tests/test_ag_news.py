@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import shared_data_dir, write_ag_news
+from conftest import real_data_dir, write_ag_news
 from keras_models import ag_news as api
 from keras_models.errors import UserError
 from keras_models.text import ag_news, tfds_source
@@ -209,11 +209,9 @@ def test_saved_model_answers_raw_strings_with_the_models_probabilities(tmp_path,
     np.testing.assert_allclose(served.sum(axis=1), 1, atol=1e-5)
 
 
-@pytest.mark.skipif(not (shared_data_dir() / "ag_news" / "test.csv").is_file(),
-                    reason=f"real AG News test.csv not found under {shared_data_dir()}: set KERAS_MODELS_DATA "
-                           "to a folder laid out like shared/data")
+@pytest.mark.slow
 def test_real_test_csv_small_protocol_counts(monkeypatch):
-    monkeypatch.setenv("KERAS_MODELS_DATA", str(shared_data_dir()))
+    monkeypatch.setenv("KERAS_MODELS_DATA", str(real_data_dir("ag_news/test.csv", "ag_news")))
     splits = ag_news.load("small")
     assert {p: s.class_counts() for p, s in splits.parts().items()} == {
         "train": [1368] * 4, "val": [152] * 4, "test": [380] * 4}

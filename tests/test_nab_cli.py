@@ -122,9 +122,10 @@ def test_param_audit_without_graphviz_says_what_to_install(tmp_path):
     assert "graph skipped: install pydot and Graphviz" in result.stdout
 
 
-def test_eda_on_the_real_series(tmp_path, shared_data):
+@pytest.mark.slow
+def test_eda_on_the_real_series(tmp_path, real_data):
     result = run_cli("experiments.nab_eda", "--runs-dir", tmp_path / "runs", cwd=tmp_path,
-                     env={"KERAS_MODELS_DATA": str(shared_data)})
+                     env={"KERAS_MODELS_DATA": str(real_data)})
     assert result.returncode == 0, result.stderr
     for text in ["rows            15,902", "mean            85.55", "std             321.05", "max             13,479.00"]:
         assert text in result.stdout, text
@@ -133,10 +134,11 @@ def test_eda_on_the_real_series(tmp_path, shared_data):
                                                                  "time_series.png"]
 
 
-def test_short_run_on_the_real_series_scores_nab_windows(tmp_path, shared_data):
+@pytest.mark.slow
+def test_short_run_on_the_real_series_scores_nab_windows(tmp_path, real_data):
     result = run_cli("experiments.nab_autoencoder", "--version", "base", "--epochs", "1", "--no-tensorboard",
                      "--threshold", "percentile:99", "--runs-dir", tmp_path / "runs", cwd=tmp_path,
-                     env={"KERAS_MODELS_DATA": str(shared_data)})
+                     env={"KERAS_MODELS_DATA": str(real_data)})
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads((_only_run(tmp_path / "runs") / "metrics.json").read_text())
     assert metrics["window_scores"]["whole_series"]["windows"] == 4

@@ -50,7 +50,7 @@ BAD_INPUTS = {
     "bad split": (lambda p: ["--split", "0.5,0.5"], "fractions"),
     "bad series name": (lambda p: ["--series", "Twitter_volume_AAPL"], "CATEGORY/NAME"),
     "resume of a missing run": (lambda p: ["--resume", p / "runs" / "nab_autoencoder" / "none"], "no such run folder"),
-    # hostile inputs of issue 10: each one line, exit 2, before TensorFlow loads
+    # hostile inputs: each one line, exit 2, before TensorFlow loads
     "NaN in the split": (lambda p: ["--split", "nan,0.5,0.5"], "argument --split: expected 3 positive fractions"),
     "inf in the split": (lambda p: ["--split", "inf,0.5,0.5"], "argument --split: expected 3 positive fractions"),
     "infinite threshold": (lambda p: ["--threshold", "mean-std:inf"], "argument --threshold: expected max-train, percentile:P (0 < P <= 100) or mean-std:K (K >= 0), dynamic or dynamic-fixed:K (K >= 0), got 'mean-std:inf'"),

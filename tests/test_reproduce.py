@@ -59,7 +59,7 @@ def test_each_rule_gives_its_verdicts(rule, documented, values, verdict):
 # --- the documented entries and the plan ----------------------------------------------------
 
 
-def test_the_documented_entries_cover_the_spec():
+def test_the_documented_entries_cover_the_reports():
     entries = documented.entries()
     ids = [e.id for e in entries]
     assert len(ids) == len(set(ids))
