@@ -36,12 +36,13 @@ def real_data_roots() -> list[Path]:
 def real_data_dir(relpath: str, name: str) -> Path:
     """The data root holding `relpath` (a file or folder of the data set `name`); the test
     is skipped, with the fix, when no root holds it."""
-    roots = real_data_roots()
-    for root in roots:
+    *data, cache = real_data_roots()
+    for root in (*data, cache):
         if (root / relpath).exists():
             return root
-    pytest.skip(f"real data {relpath} not found in {' or '.join(map(str, roots))}: set KERAS_MODELS_DATA to a "
-                f"folder holding it, or download it with `python -m experiments.data fetch {name}`")
+    looked = f"$KERAS_MODELS_DATA ({data[0] if data else 'unset'}) or the download cache ({cache})"
+    pytest.skip(f"real data {relpath} not found in {looked}: set KERAS_MODELS_DATA to a folder holding it, "
+                f"or download it with `python -m experiments.data fetch {name}`")
 
 
 @pytest.fixture
@@ -95,28 +96,32 @@ def run_cli(module: str, *args: str, cwd: Path, env: dict | None = None, timeout
                           capture_output=True, text=True, timeout=timeout, input=input)
 
 
-def run_here(module: str, *args, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_here(module: str, *args, cwd: Path, env: dict | None = None, input: str | None = None
+             ) -> subprocess.CompletedProcess:
     """`run_cli` in this process, for a command whose test asserts nothing a separate process
     adds: `cli.main(module.main, args)` (what `python -m module` runs) in `cwd`, with the same
-    environment, its stdout and stderr captured. Saves TensorFlow's start-up in a new process."""
+    environment and standard input (`input`), its stdout and stderr captured. Saves
+    TensorFlow's start-up in a new process."""
     import contextlib
     import importlib
     import io
 
     from keras_models import cli
 
-    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    saved_env, saved_cwd, saved_stdin = dict(os.environ), os.getcwd(), sys.stdin
     out, err = io.StringIO(), io.StringIO()
     code = 0
     try:
         os.environ.clear()
         os.environ.update(command_env(Path(cwd), env))
         os.chdir(cwd)
+        sys.stdin = io.StringIO(input or "")
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             cli.main(importlib.import_module(module).main, [str(a) for a in args])
     except SystemExit as stop:
         code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
     finally:
+        sys.stdin = saved_stdin
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)

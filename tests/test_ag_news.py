@@ -162,6 +162,7 @@ def _train(tmp_path, *args):
     return _runs(tmp_path / "runs")
 
 
+@pytest.mark.slow
 def test_all_variants_full_protocol_on_a_synthetic_folder(tmp_path, ag_news_dir, capsys):
     runs = _train(tmp_path, "--variant", "all", "--protocol", "full", "--data-dir", str(ag_news_dir))
     assert len(runs) == 6
@@ -217,6 +218,7 @@ def test_real_test_csv_small_protocol_counts(monkeypatch):
         "train": [1368] * 4, "val": [152] * 4, "test": [380] * 4}
 
 
+@pytest.mark.slow
 def test_python_api_run_then_resume_an_interrupted_run(tmp_path, ag_news_dir, monkeypatch):
     import keras
 

@@ -8,6 +8,9 @@ torch = pytest.importorskip("torch", reason="PyTorch parity needs the torch extr
 from keras_models.models import heartbeat  # noqa: E402
 from keras_models.torch_refs import heartbeat as reference  # noqa: E402
 
+# PyTorch parity: the slow tier
+pytestmark = pytest.mark.slow
+
 CASES = [
     ("cnn2d_resnet", {}),
     ("cnn2d_resnet", {"hidden": 16, "num_blocks": 2}),

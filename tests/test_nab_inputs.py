@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import REPO, refuse_case, run_cli, run_refused, write_series, write_windows
+from conftest import REPO, refuse_case, run_command, run_here, run_refused, write_series, write_windows
 
 MODULE = "experiments.nab_autoencoder"
 
@@ -108,8 +108,8 @@ def test_resume_of_a_finished_run_is_refused(tmp_path, series_csv):
 
 def test_no_data_anywhere_names_the_fix(tmp_path):
     """With no --csv, no $KERAS_MODELS_DATA and no network, the error says how to fix it."""
-    result = run_cli(MODULE, "--runs-dir", tmp_path / "runs", cwd=tmp_path,
-                     env={"KERAS_MODELS_DATA": str(tmp_path / "empty")})
+    result = run_command(MODULE, "--runs-dir", tmp_path / "runs", cwd=tmp_path,
+                         env={"KERAS_MODELS_DATA": str(tmp_path / "empty")})
     assert result.returncode == 2
     assert "KERAS_MODELS_DATA" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "runs").exists()
@@ -118,8 +118,8 @@ def test_no_data_anywhere_names_the_fix(tmp_path):
 def test_labels_without_the_series_say_so(tmp_path, series_csv):
     """A labels file that lacks the series is named as such (not "pass --labels")."""
     labels = write_windows(tmp_path / "w.json", "another.csv", [("2015-03-01 00:00:00", "2015-03-01 01:00:00")])
-    result = run_cli(MODULE, "--version", "base", "--csv", series_csv, "--labels", labels, "--epochs", "1",
-                     "--no-tensorboard", "--run-id", "r", "--runs-dir", tmp_path / "runs", cwd=tmp_path)
+    result = run_here(MODULE, "--version", "base", "--csv", series_csv, "--labels", labels, "--epochs", "1",
+                      "--no-tensorboard", "--run-id", "r", "--runs-dir", tmp_path / "runs", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     metrics = json.loads((tmp_path / "runs" / "nab_autoencoder" / "r" / "metrics.json").read_text())
     assert metrics["window_scores"] is None
@@ -143,6 +143,7 @@ def test_bad_input_leaves_tensorflow_unimported():
         assert out.stderr.startswith("error: "), out.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lines", [0, 2], ids=["while-tracing", "after-an-epoch"])
 def test_ctrl_c_prints_one_line_with_the_resume_command(tmp_path, lines):
     """SIGINT during training (as the first epoch is traced, or later): exit 130, no
