@@ -125,6 +125,8 @@ def run_here(module: str, *args, cwd: Path, env: dict | None = None, input: str 
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
+        if "keras" in sys.modules:  # leave no model or name of the command's to the next test, as a process would
+            sys.modules["keras"].backend.clear_session()
     return subprocess.CompletedProcess([module, *map(str, args)], code, out.getvalue(), err.getvalue())
 
 

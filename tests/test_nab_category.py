@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from conftest import run_cli, run_here, run_refused, write_series
+from conftest import run_cli, run_refused, write_series
 from keras_models.nab import selection
 
 #: spikes at rows 450 and 520 of 600 five-minute steps from 2015-03-01 00:00
@@ -27,7 +27,7 @@ def _nab_root(root, labelled=("synth/a", "synth/b")):
 
 def _command(tmp_path, *extra):
     env = {"KERAS_MODELS_DATA": str(tmp_path / "data")}
-    return run_here("experiments.nab_autoencoder", "--version", "base", "--epochs", "2", "--no-tensorboard",
+    return run_cli("experiments.nab_autoencoder", "--version", "base", "--epochs", "2", "--no-tensorboard",
                    "--runs-dir", str(tmp_path / "runs"), *extra, cwd=tmp_path, env=env)
 
 

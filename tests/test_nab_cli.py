@@ -29,7 +29,7 @@ def _only_run(root):
 def test_one_version_writes_a_complete_run_folder(tmp_path, series_csv):
     labels = write_windows(tmp_path / "windows.json", series_csv.name,
                            [("2015-03-02 13:00:00", "2015-03-02 14:30:00"), ("2015-03-01 02:00:00", "2015-03-01 03:00:00")])
-    result = run_here("experiments.nab_autoencoder", "--version", "base", "--csv", series_csv, "--labels", labels,
+    result = run_cli("experiments.nab_autoencoder", "--version", "base", "--csv", series_csv, "--labels", labels,
                      "--epochs", "2", "--threshold", "percentile:99", "--runs-dir", tmp_path / "runs", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     run = _only_run(tmp_path / "runs")

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import REPO, refuse_case, run_command, run_here, run_refused, write_series, write_windows
+from conftest import REPO, refuse_case, run_cli, run_command, run_refused, write_series, write_windows
 
 MODULE = "experiments.nab_autoencoder"
 
@@ -118,8 +118,8 @@ def test_no_data_anywhere_names_the_fix(tmp_path):
 def test_labels_without_the_series_say_so(tmp_path, series_csv):
     """A labels file that lacks the series is named as such (not "pass --labels")."""
     labels = write_windows(tmp_path / "w.json", "another.csv", [("2015-03-01 00:00:00", "2015-03-01 01:00:00")])
-    result = run_here(MODULE, "--version", "base", "--csv", series_csv, "--labels", labels, "--epochs", "1",
-                      "--no-tensorboard", "--run-id", "r", "--runs-dir", tmp_path / "runs", cwd=tmp_path)
+    result = run_cli(MODULE, "--version", "base", "--csv", series_csv, "--labels", labels, "--epochs", "1",
+                     "--no-tensorboard", "--run-id", "r", "--runs-dir", tmp_path / "runs", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     metrics = json.loads((tmp_path / "runs" / "nab_autoencoder" / "r" / "metrics.json").read_text())
     assert metrics["window_scores"] is None
