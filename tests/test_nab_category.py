@@ -64,6 +64,7 @@ def test_a_category_trains_one_run_per_series_then_reuses_and_rescores_them(tmp_
     assert len(scores) == 2 * len(selection.grid()) and "pooled_f1" in choice.stdout
 
 
+@pytest.mark.slow
 def test_a_category_refuses_other_training_settings_in_its_folders(tmp_path):
     _nab_root(tmp_path / "data")
     assert _command(tmp_path, "--series", "synth/a", "--run-id", "one").returncode == 0

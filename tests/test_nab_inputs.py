@@ -115,6 +115,7 @@ def test_no_data_anywhere_names_the_fix(tmp_path):
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow
 def test_labels_without_the_series_say_so(tmp_path, series_csv):
     """A labels file that lacks the series is named as such (not "pass --labels")."""
     labels = write_windows(tmp_path / "w.json", "another.csv", [("2015-03-01 00:00:00", "2015-03-01 01:00:00")])
