@@ -1,11 +1,18 @@
-"""Shared fixtures: synthetic series, the real-data folder (or a clear skip), CLI runs."""
+"""Shared fixtures: synthetic data, the real data (or a clear skip), command runs.
+
+Two tiers: `python -m pytest -q` runs the fast tests; `python -m pytest -q -m slow` the
+slow ones (real data, kill and resume, PyTorch parity, long end-to-end runs).
+"""
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import select
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -14,31 +21,40 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-# No test may use the network: data comes from synthetic files or ../shared/data.
+# No test may use the network: data comes from synthetic files or a local copy of the real data.
 os.environ["KERAS_MODELS_OFFLINE"] = "1"
 
 
-def shared_data_dir() -> Path:
-    """$KERAS_MODELS_DATA, else ../shared/data beside the repository."""
-    return Path(os.environ.get("KERAS_MODELS_DATA") or REPO.parent / "shared" / "data")
+def real_data_roots() -> list[Path]:
+    """Where real data is looked for: $KERAS_MODELS_DATA, then the download cache
+    ($KERAS_MODELS_CACHE, default ./data in the repository)."""
+    roots = [Path(os.environ["KERAS_MODELS_DATA"]).expanduser()] if os.environ.get("KERAS_MODELS_DATA") else []
+    cache = Path(os.environ.get("KERAS_MODELS_CACHE") or "data").expanduser()
+    return roots + [cache if cache.is_absolute() else REPO / cache]
+
+
+def real_data_dir(relpath: str, name: str) -> Path:
+    """The data root holding `relpath` (a file or folder of the data set `name`); the test
+    is skipped, with the fix, when no root holds it."""
+    *data, cache = real_data_roots()
+    for root in (*data, cache):
+        if (root / relpath).exists():
+            return root
+    looked = f"$KERAS_MODELS_DATA ({data[0] if data else 'unset'}) or the download cache ({cache})"
+    pytest.skip(f"real data {relpath} not found in {looked}: set KERAS_MODELS_DATA to a folder holding it, "
+                f"or download it with `python -m experiments.data fetch {name}`")
 
 
 @pytest.fixture
-def shared_data() -> Path:
-    """The real data folder; the test is skipped (with the reason) when it is absent."""
-    root = shared_data_dir()
-    if not (root / "nab").is_dir():
-        pytest.skip(f"real data not found at {root}: set KERAS_MODELS_DATA to a folder laid out like shared/data")
-    return root
+def real_data() -> Path:
+    """The data root holding the real NAB data (the test is skipped, with the fix, when none does)."""
+    return real_data_dir("nab/data/realTweets/Twitter_volume_AAPL.csv", "nab")
 
 
 @pytest.fixture
-def shared_images() -> Path:
-    """The real 3-class image folder; the test is skipped (with the reason) when it is absent."""
-    folder = shared_data_dir() / "images" / "cnn_dataset"
-    if not folder.is_dir():
-        pytest.skip(f"real images not found at {folder}: set KERAS_MODELS_DATA to a folder laid out like shared/data")
-    return folder
+def real_images() -> Path:
+    """The real 3-class image folder (the test is skipped, with the fix, when it is absent)."""
+    return real_data_dir("images/cnn_dataset", "images") / "images" / "cnn_dataset"
 
 
 def write_series(path: Path, n: int = 600, spikes: tuple[int, ...] = (450, 520), seed: int = 0) -> Path:
@@ -63,15 +79,142 @@ def series_csv(tmp_path) -> Path:
     return write_series(tmp_path / "synthetic_series.csv")
 
 
+def command_env(cwd: Path, env: dict | None = None) -> dict[str, str]:
+    """The environment of a command run by a test: the repository importable, a download
+    cache in `cwd`, and no real data visible unless `env` gives it."""
+    full_env = {k: v for k, v in os.environ.items() if k != "KERAS_MODELS_DATA"}
+    full_env.update({"PYTHONPATH": str(REPO), "KERAS_MODELS_CACHE": str(cwd / "cache"), "PYTHONUNBUFFERED": "1"})
+    full_env.update(env or {})
+    return full_env
+
+
 def run_cli(module: str, *args: str, cwd: Path, env: dict | None = None, timeout: int = 600,
             input: str | None = None) -> subprocess.CompletedProcess:
     """Run `python -m module args` in `cwd` (`input` on its standard input) with no real data
     visible unless `env` gives it."""
-    full_env = {k: v for k, v in os.environ.items() if k != "KERAS_MODELS_DATA"}
-    full_env.update({"PYTHONPATH": str(REPO), "KERAS_MODELS_CACHE": str(cwd / "cache"), "PYTHONUNBUFFERED": "1"})
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", module, *map(str, args)], cwd=cwd, env=full_env,
+    return subprocess.run([sys.executable, "-m", module, *map(str, args)], cwd=cwd, env=command_env(cwd, env),
                           capture_output=True, text=True, timeout=timeout, input=input)
+
+
+def run_here(module: str, *args, cwd: Path, env: dict | None = None, input: str | None = None
+             ) -> subprocess.CompletedProcess:
+    """`run_cli` in this process, for a command whose test asserts nothing a separate process
+    adds: `cli.main(module.main, args)` (what `python -m module` runs) in `cwd`, with the same
+    environment and standard input (`input`), its stdout and stderr captured. Saves
+    TensorFlow's start-up in a new process."""
+    import contextlib
+    import importlib
+    import io
+
+    from keras_models import cli
+
+    saved_env, saved_cwd, saved_stdin = dict(os.environ), os.getcwd(), sys.stdin
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    try:
+        os.environ.clear()
+        os.environ.update(command_env(Path(cwd), env))
+        os.chdir(cwd)
+        sys.stdin = io.StringIO(input or "")
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            cli.main(importlib.import_module(module).main, [str(a) for a in args])
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+    finally:
+        sys.stdin = saved_stdin
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        if "keras" in sys.modules:  # leave no model or name of the command's to the next test, as a process would
+            sys.modules["keras"].backend.clear_session()
+    return subprocess.CompletedProcess([module, *map(str, args)], code, out.getvalue(), err.getvalue())
+
+
+#: A helper process that imports the commands' modules once (they import no TensorFlow) and
+#: forks a new child for each command it is sent: the child runs the module as `python -m`
+#: does (`runpy`, `sys.argv`, its own working folder, environment, stdout and stderr files)
+#: and exits with the command's status. Each child is a separate process, so a command that
+#: imports TensorFlow before refusing still shows TensorFlow's start-up lines on its stderr;
+#: it only skips Python's start-up and the imports, about a second a command.
+FORK_SERVER = r"""
+import importlib, json, os, runpy, sys, traceback
+
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+    del sys.modules[name]  # its imports stay loaded; the command itself runs afresh in each child
+assert "tensorflow" not in sys.modules, "a command module imported TensorFlow"
+print("ready", flush=True)
+for line in sys.stdin:
+    request = json.loads(line)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.chdir(request["cwd"])
+            os.environ.clear()
+            os.environ.update(request["env"])
+            for fd, path, flags in ((0, os.devnull, os.O_RDONLY), (1, request["stdout"], os.O_WRONLY),
+                                    (2, request["stderr"], os.O_WRONLY)):
+                os.dup2(os.open(path, flags), fd)
+            sys.argv = [request["module"], *request["args"]]
+            runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
+            code = 0
+        except SystemExit as stop:
+            if stop.code is None or isinstance(stop.code, int):
+                code = stop.code or 0
+            else:
+                print(stop.code, file=sys.stderr)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
+"""
+
+#: the commands whose imports the fork server loads before its first child
+FORK_PRELOAD = ("experiments.nab_autoencoder", "experiments.heartbeat", "experiments.image_classification",
+                "experiments.ag_news_transformer", "experiments.tune", "experiments.reproduce", "experiments.predict",
+                "experiments.nab_eda", "experiments.param_audit", "experiments.attention_reference",
+                "benchmarks.heartbeat_table")
+_fork_server: list[subprocess.Popen] = []
+
+
+def _stop_fork_server() -> None:
+    for process in _fork_server:
+        process.kill()
+        process.wait()
+    _fork_server.clear()
+
+
+atexit.register(_stop_fork_server)
+
+
+def run_command(module: str, *args, cwd: Path, env: dict | None = None, timeout: int = 600
+                ) -> subprocess.CompletedProcess:
+    """`run_cli` for a command that ends before training (no TensorFlow import on its own
+    path): the same exit status, stdout and stderr, from a child of the fork server."""
+    if not _fork_server or _fork_server[0].poll() is not None:
+        _stop_fork_server()
+        _fork_server.append(subprocess.Popen([sys.executable, "-c", FORK_SERVER, *FORK_PRELOAD], cwd=REPO,
+                                             env=command_env(REPO), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                             text=True))
+        assert _fork_server[0].stdout.readline() == "ready\n", "the fork server did not start"
+    server = _fork_server[0]
+    with tempfile.TemporaryDirectory() as scratch:
+        out, err = Path(scratch) / "stdout", Path(scratch) / "stderr"
+        out.touch()
+        err.touch()
+        request = {"module": module, "args": [str(a) for a in args], "cwd": str(cwd), "env": command_env(cwd, env),
+                   "stdout": str(out), "stderr": str(err)}
+        server.stdin.write(json.dumps(request) + "\n")
+        server.stdin.flush()
+        if not select.select([server.stdout], [], [], timeout)[0]:
+            _stop_fork_server()
+            raise subprocess.TimeoutExpired([module, *request["args"]], timeout)
+        code = int(server.stdout.readline())
+        return subprocess.CompletedProcess([module, *request["args"]], code, out.read_text(), err.read_text())
 
 
 def tree(root: Path) -> dict[str, tuple[int, int]]:
@@ -155,7 +298,7 @@ def run_refused(module: str, *args, expected: str, cwd: Path, env: dict | None =
     """Run a command that must refuse its input: exit status 2, one ``error: ...`` line on
     stderr containing `expected`, and no file under `cwd` written or changed. Returns the line."""
     before = tree(cwd)
-    result = run_cli(module, *args, cwd=cwd, env=env)
+    result = run_command(module, *args, cwd=cwd, env=env)
     assert result.returncode == 2, result.stderr[-2000:]
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], result.stderr[-2000:]

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import shared_data_dir, write_ag_news
+from conftest import real_data_dir, write_ag_news
 from keras_models import ag_news as api
 from keras_models.errors import UserError
 from keras_models.text import ag_news, tfds_source
@@ -186,6 +186,7 @@ def _train(tmp_path, *args):
     return _runs(tmp_path / "runs")
 
 
+@pytest.mark.slow
 def test_all_variants_full_protocol_on_a_synthetic_folder(tmp_path, ag_news_dir, capsys):
     runs = _train(tmp_path, "--variant", "all", "--protocol", "full", "--data-dir", str(ag_news_dir))
     assert len(runs) == 6
@@ -233,16 +234,15 @@ def test_saved_model_answers_raw_strings_with_the_models_probabilities(tmp_path,
     np.testing.assert_allclose(served.sum(axis=1), 1, atol=1e-5)
 
 
-@pytest.mark.skipif(not (shared_data_dir() / "ag_news" / "test.csv").is_file(),
-                    reason=f"real AG News test.csv not found under {shared_data_dir()}: set KERAS_MODELS_DATA "
-                           "to a data root holding ag_news/test.csv")
+@pytest.mark.slow
 def test_real_test_csv_small_protocol_counts(monkeypatch):
-    monkeypatch.setenv("KERAS_MODELS_DATA", str(shared_data_dir()))
+    monkeypatch.setenv("KERAS_MODELS_DATA", str(real_data_dir("ag_news/test.csv", "ag_news")))
     splits = ag_news.load("small")
     assert {p: s.class_counts() for p, s in splits.parts().items()} == {
         "train": [1368] * 4, "val": [152] * 4, "test": [380] * 4}
 
 
+@pytest.mark.slow
 def test_python_api_run_then_resume_an_interrupted_run(tmp_path, ag_news_dir, monkeypatch):
     import keras
 

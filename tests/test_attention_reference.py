@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from keras_models import graph
-from conftest import run_cli, run_refused
+from conftest import run_here, run_refused
 from keras_models.text import attention_numpy as ref
 
 TOLERANCE = 1e-5
@@ -71,8 +71,8 @@ def test_reference_matches_the_ag_news_transformer_block_and_the_graph_model():
 
 
 def test_command_prints_checks_and_draws_the_graph(tmp_path):
-    result = run_cli("experiments.attention_reference", "--runs-dir", tmp_path / "runs", "--run-id", "check",
-                     cwd=tmp_path)
+    result = run_here("experiments.attention_reference", "--runs-dir", tmp_path / "runs", "--run-id", "check",
+                      cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.count("| True |") == 3
     drawn = tmp_path / "runs" / "attention_reference" / "check" / "plots" / "self_attention_graph.png"

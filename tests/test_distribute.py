@@ -80,6 +80,7 @@ def test_a_missing_device_ends_with_one_error_line_after_tensorflow_s_start_up_l
     assert tree(tmp_path) == before
 
 
+@pytest.mark.slow
 def test_mirrored_on_two_logical_cpus_trains_exports_and_resumes_to_the_uninterrupted_metrics(tmp_path):
     csv = write_series(tmp_path / "series.csv", n=1500, spikes=(1200,))
     runs = tmp_path / "runs"
@@ -113,6 +114,7 @@ MULTI_WORKER_FIT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="Keras 3 does not train under MultiWorkerMirroredStrategy: "
                    "https://github.com/keras-team/keras/issues/20585 (and tensorflow/tensorflow#72388). When this "
                    "passes, lift the refusal in keras_models.distribute.check_options.")

@@ -20,7 +20,7 @@ np.save(sys.argv[3], next(iter(served.values())).numpy())
 """
 
 
-@pytest.mark.parametrize("name", ["nab_v3", "attention_gru"])
+@pytest.mark.parametrize("name", [pytest.param("nab_v3", marks=pytest.mark.slow), "attention_gru"])
 def test_export_serves_the_same_outputs_in_a_cpu_only_process(tmp_path, name):
     """The SavedModel, loaded by plain TensorFlow in another process that sees no GPU (as a
     serving machine), gives the Keras model's outputs (recurrent models: no cuDNN-only ops)."""
@@ -57,9 +57,12 @@ def test_verification_catches_a_copy_that_differs(tmp_path):
 
 
 NUMERIC = [spec.name for spec in registry.specs() if spec.input_shape]
+#: round trips that take long on a CPU: the slow tier
+SLOW_ROUND_TRIPS = {"efficientnet_b0"}
 
 
-@pytest.mark.parametrize("name", NUMERIC)
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_ROUND_TRIPS else n
+                                  for n in NUMERIC])
 def test_round_trips(tmp_path, name):
     """.keras and SavedModel (exported without cuDNN kernels) reproduce the outputs; models
     with `test_kwargs` are built small. Inputs in [0, 255) also suit the image models."""

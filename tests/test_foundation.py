@@ -127,11 +127,12 @@ def test_offline_and_missing_names_the_fix(data_env):
         datapaths.resolve("nab/z.csv")
 
 
-def test_pinned_hashes_match_the_local_copy(shared_data):
+@pytest.mark.slow
+def test_pinned_hashes_match_the_local_copy(real_data):
     from keras_models.nab.data import NAB_SHA256
 
     for rel, digest in NAB_SHA256.items():
-        assert datapaths.sha256_of(shared_data / "nab" / rel) == digest, rel
+        assert datapaths.sha256_of(real_data / "nab" / rel) == digest, rel
 
 
 def test_audit_numbers():

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import REPO, refuse_case, run_cli, run_refused, write_kaggle
+from conftest import REPO, refuse_case, run_here, run_refused, write_kaggle
 
 MODULE = "experiments.heartbeat"
 
@@ -91,14 +91,15 @@ def run_cli_code(code: str, cwd):
 
 
 @pytest.mark.parametrize("model, balance, steps", [("cnn2d_resnet", "class-weights", None),
-                                                   ("attention_gru", "oversample-semi", 2)])
+                                                   pytest.param("attention_gru", "oversample-semi", 2,
+                                                                marks=pytest.mark.slow)])
 def test_tiny_run_from_kaggle_files(tmp_path, model, balance, steps):
     train, test = write_kaggle(tmp_path / "train.csv", 20), write_kaggle(tmp_path / "test.csv", 4, seed=1)
     epochs = (["--epochs", "1"] if steps is None
               else ["--epochs", "2", "--steps-per-epoch", str(steps), "--eval-batch-size", "64"])
-    result = run_cli(MODULE, "--model", model, "--balance", balance, "--train-file", train, "--test-file", test,
-                     *epochs, "--batch-size", "16", "--no-tensorboard", "--runs-dir", tmp_path / "runs",
-                     cwd=tmp_path)
+    result = run_here(MODULE, "--model", model, "--balance", balance, "--train-file", train, "--test-file", test,
+                      *epochs, "--batch-size", "16", "--no-tensorboard", "--runs-dir", tmp_path / "runs",
+                      cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     run = next((tmp_path / "runs" / "heartbeat").iterdir())
     metrics = json.loads((run / "metrics.json").read_text())

@@ -1,13 +1,12 @@
 """Heartbeat data layer: beat extraction, beat files, splits, views, balancing.
 
 Everything runs on tiny synthetic data (a fake WFDB record written with wfdb), except
-the two real-data tests at the end, which read the MIT-BIH copy in $KERAS_MODELS_DATA/mitdb or
-../shared/data/mitdb and are skipped when neither is there.
+the two real-data tests at the end (slow tier), which read MIT-BIH from $KERAS_MODELS_DATA/mitdb
+or the download cache and are skipped when neither holds it.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ import pandas as pd
 import pytest
 import wfdb
 
+from conftest import real_data_dir
 from keras_models.errors import UserError
 from keras_models.heartbeat import balance as hb_balance
 from keras_models.heartbeat import beats as hb_beats
@@ -230,7 +230,7 @@ def test_mitdb_dir_lookup_order(tmp_path, cache_dir, monkeypatch):
         hb_beats.mitdb_dir(download=False)
     (cache_dir / "mitdb").mkdir(parents=True)
     assert hb_beats.mitdb_dir() == cache_dir / "mitdb"
-    data = tmp_path / "shared_data"
+    data = tmp_path / "local_data"
     (data / "mitdb").mkdir(parents=True)
     monkeypatch.setenv("KERAS_MODELS_DATA", str(data))
     assert hb_beats.mitdb_dir() == data / "mitdb"
@@ -488,15 +488,7 @@ def test_balance_validation(imbalanced):
 
 
 def real_mitdb() -> Path:
-    candidates = []
-    if os.environ.get("KERAS_MODELS_DATA"):
-        candidates.append(Path(os.environ["KERAS_MODELS_DATA"]) / "mitdb")
-    candidates.append(Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mitdb")
-    for folder in candidates:
-        if (folder / "100.dat").is_file():
-            return folder
-    pytest.skip(f"MIT-BIH records not found in {' or '.join(map(str, candidates))}; "
-                "set KERAS_MODELS_DATA to a folder holding mitdb/")
+    return real_data_dir("mitdb/100.dat", "mitdb") / "mitdb"
 
 
 def annotation_counts(folder: Path, records) -> np.ndarray:
@@ -507,6 +499,7 @@ def annotation_counts(folder: Path, records) -> np.ndarray:
     return counts
 
 
+@pytest.mark.slow
 def test_real_records_both_variants():
     folder = real_mitdb()
     records = ["100", "119", "208"]          # N, many V (bigeminy), S/V/F
@@ -522,6 +515,7 @@ def test_real_records_both_variants():
     assert 0.3 * counts.sum() < len(kachuee) < counts.sum()
 
 
+@pytest.mark.slow
 def test_real_all_48_records_match_annotation_totals():
     folder = real_mitdb()
     beatset = hb_beats.build_beats(folder, hb_beats.MITDB_RECORDS, "annotated", progress=False)

@@ -11,9 +11,9 @@ from keras_models.models import heartbeat  # noqa: E402
 
 # name: (input shape, trainable, non-trainable) with default hyper-parameters.
 EXPECTED = {
-    "cnn2d_resnet": ((16, 12, 1), 1_084_421, 768),  # SPEC §1, §6
+    "cnn2d_resnet": ((16, 12, 1), 1_084_421, 768),  # report 000's hand count
     "transformer2d_resnet": ((16, 12, 1), 397_189, 512),
-    "attention_gru": ((192, 1), 513_797, 0),  # SPEC §1
+    "attention_gru": ((192, 1), 513_797, 0),  # report 000's hand count
     "cnn1d_resnet": ((192, 1), 1_673_477, 768),
     "gru1d": ((192, 1), 447_237, 0),
 }

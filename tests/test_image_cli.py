@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import REPO, refuse_case, run_cli, write_image_folder
+from conftest import REPO, refuse_case, run_command, run_here, write_image_folder
 
 MODULE = "experiments.image_classification"
 TINY_VIT = ["--model-arg", "patch_size=16", "--model-arg", "projection_dim=8", "--model-arg", "num_heads=2",
@@ -64,16 +64,16 @@ def test_bad_input_gives_one_line_and_exit_2(tmp_path, case):
 
 
 def test_no_data_anywhere_names_the_fix(tmp_path):
-    result = run_cli(MODULE, "--runs-dir", tmp_path / "runs", cwd=tmp_path,
-                     env={"KERAS_MODELS_DATA": str(tmp_path / "nothing")})
+    result = run_command(MODULE, "--runs-dir", tmp_path / "runs", cwd=tmp_path,
+                         env={"KERAS_MODELS_DATA": str(tmp_path / "nothing")})
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "images/cnn_dataset not found" in result.stderr and "KERAS_MODELS_DATA" in result.stderr
     assert not (tmp_path / "runs").exists()
 
 
 def test_tiny_vit_run_end_to_end(tmp_path, image_folder):
-    result = run_cli(MODULE, "--data", image_folder, "--model", "vit", *TINY_VIT, "--epochs", "2",
-                     "--batch-size", "8", "--no-tensorboard", "--runs-dir", tmp_path / "runs", cwd=tmp_path)
+    result = run_here(MODULE, "--data", image_folder, "--model", "vit", *TINY_VIT, "--epochs", "2",
+                      "--batch-size", "8", "--no-tensorboard", "--runs-dir", tmp_path / "runs", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "| vit | vit |" in result.stdout
     run = next((tmp_path / "runs" / "image_classification").iterdir())

@@ -104,8 +104,9 @@ def test_a_class_too_small_to_split_is_refused():
         split.assign(_labels((10, 10, 2)), (0.7, 0.15, 0.15), seed=0, class_names=CLASSES)
 
 
-def test_real_folder_lists_10000_images_per_class(shared_images):
-    folder = folders.scan(shared_images)
+@pytest.mark.slow
+def test_real_folder_lists_10000_images_per_class(real_images):
+    folder = folders.scan(real_images)
     assert folder.counts() == {"dogs": 10_000, "food": 10_000, "vehicles": 10_000}
     parts = split.assign(folder.labels, (0.7, 0.15, 0.15), 42, folder.class_names)
     counts = split.describe(parts, folder.labels, folder.class_names)

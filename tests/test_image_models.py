@@ -22,7 +22,7 @@ from keras_models.models import images  # noqa: E402
 # name: (trainable, non-trainable) with the default hyper-parameters
 EXPECTED = {
     "vit": (962_057, 0),
-    "efficientnet_b0": (4_011_391, 42_023),  # 4,053,414 in all (SPEC §6)
+    "efficientnet_b0": (4_011_391, 42_023),  # 4,053,414 in all, as documented
     "vgg": (16_032_195, 8_448),
     "resnet": (11_173_315, 7_808),
 }

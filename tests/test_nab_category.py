@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from conftest import run_cli, run_refused, write_series
 from keras_models.nab import selection
@@ -30,6 +31,7 @@ def _command(tmp_path, *extra):
                    "--runs-dir", str(tmp_path / "runs"), *extra, cwd=tmp_path, env=env)
 
 
+@pytest.mark.slow
 def test_a_category_trains_one_run_per_series_then_reuses_and_rescores_them(tmp_path):
     _nab_root(tmp_path / "data")
     first = _command(tmp_path, "--series", "synth/*", "--run-id", "cat")
@@ -62,6 +64,7 @@ def test_a_category_trains_one_run_per_series_then_reuses_and_rescores_them(tmp_
     assert len(scores) == 2 * len(selection.grid()) and "pooled_f1" in choice.stdout
 
 
+@pytest.mark.slow
 def test_a_category_refuses_other_training_settings_in_its_folders(tmp_path):
     _nab_root(tmp_path / "data")
     assert _command(tmp_path, "--series", "synth/a", "--run-id", "one").returncode == 0

@@ -12,7 +12,7 @@ import time
 import pandas as pd
 import pytest
 
-from conftest import REPO, run_cli, write_series, write_windows
+from conftest import REPO, run_cli, run_here, write_series, write_windows
 from keras_models.graph import can_draw
 
 RUN_FILES = ["config.json", "history.csv", "metrics.json", "model.keras", "saved_model/saved_model.pb",
@@ -48,6 +48,7 @@ def test_one_version_writes_a_complete_run_folder(tmp_path, series_csv):
     assert config["config"]["version"] == "base" and config["data"]["split_rows"]["train"] == [0, 420]
 
 
+@pytest.mark.slow
 def test_all_versions_write_a_comparison_table(tmp_path):
     csv = write_series(tmp_path / "s.csv", n=300, spikes=(250,))
     result = run_cli("experiments.nab_autoencoder", "--version", "all", "--csv", csv, "--epochs", "1",
@@ -62,6 +63,7 @@ def test_all_versions_write_a_comparison_table(tmp_path):
     assert "| v3 | 4,193 |" in (comparison / "comparison.md").read_text()
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_without_starting_over(tmp_path):
     csv = write_series(tmp_path / "long.csv", n=4000, spikes=(3500,))
     runs = tmp_path / "runs"
@@ -97,7 +99,7 @@ def test_killed_run_resumes_without_starting_over(tmp_path):
 
 
 def test_param_audit_prints_the_built_counts(tmp_path):
-    result = run_cli("experiments.param_audit", "--no-graph", "--runs-dir", tmp_path / "runs", cwd=tmp_path)
+    result = run_here("experiments.param_audit", "--no-graph", "--runs-dir", tmp_path / "runs", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     for number in ["1,057,824", "1,058,824", "| 588 |", "| 1,356 |", "| 4,193 |"]:
         assert number in result.stdout, number
@@ -107,7 +109,7 @@ def test_param_audit_prints_the_built_counts(tmp_path):
 
 @pytest.mark.skipif(not can_draw(), reason="pydot or Graphviz's `dot` is missing: install graphviz to draw graphs")
 def test_param_audit_draws_the_part1_graph(tmp_path):
-    result = run_cli("experiments.param_audit", "--model", "part1_autoencoder", "--runs-dir", tmp_path / "runs",
+    result = run_here("experiments.param_audit", "--model", "part1_autoencoder", "--runs-dir", tmp_path / "runs",
                      cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     graph = next((tmp_path / "runs" / "param_audit").glob("*/plots/part1_autoencoder_graph.png"))
@@ -116,15 +118,16 @@ def test_param_audit_draws_the_part1_graph(tmp_path):
 
 @pytest.mark.skipif(can_draw(), reason="Graphviz is installed: the graph is drawn (the test above)")
 def test_param_audit_without_graphviz_says_what_to_install(tmp_path):
-    result = run_cli("experiments.param_audit", "--model", "part1_autoencoder", "--runs-dir", tmp_path / "runs",
+    result = run_here("experiments.param_audit", "--model", "part1_autoencoder", "--runs-dir", tmp_path / "runs",
                      cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "graph skipped: install pydot and Graphviz" in result.stdout
 
 
-def test_eda_on_the_real_series(tmp_path, shared_data):
+@pytest.mark.slow
+def test_eda_on_the_real_series(tmp_path, real_data):
     result = run_cli("experiments.nab_eda", "--runs-dir", tmp_path / "runs", cwd=tmp_path,
-                     env={"KERAS_MODELS_DATA": str(shared_data)})
+                     env={"KERAS_MODELS_DATA": str(real_data)})
     assert result.returncode == 0, result.stderr
     for text in ["rows            15,902", "mean            85.55", "std             321.05", "max             13,479.00"]:
         assert text in result.stdout, text
@@ -133,10 +136,11 @@ def test_eda_on_the_real_series(tmp_path, shared_data):
                                                                  "time_series.png"]
 
 
-def test_short_run_on_the_real_series_scores_nab_windows(tmp_path, shared_data):
+@pytest.mark.slow
+def test_short_run_on_the_real_series_scores_nab_windows(tmp_path, real_data):
     result = run_cli("experiments.nab_autoencoder", "--version", "base", "--epochs", "1", "--no-tensorboard",
                      "--threshold", "percentile:99", "--runs-dir", tmp_path / "runs", cwd=tmp_path,
-                     env={"KERAS_MODELS_DATA": str(shared_data)})
+                     env={"KERAS_MODELS_DATA": str(real_data)})
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads((_only_run(tmp_path / "runs") / "metrics.json").read_text())
     assert metrics["window_scores"]["whole_series"]["windows"] == 4

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import REPO, refuse_case, run_cli, run_refused, write_series, write_windows
+from conftest import REPO, refuse_case, run_cli, run_command, run_refused, write_series, write_windows
 
 MODULE = "experiments.nab_autoencoder"
 
@@ -50,7 +50,7 @@ BAD_INPUTS = {
     "bad split": (lambda p: ["--split", "0.5,0.5"], "fractions"),
     "bad series name": (lambda p: ["--series", "Twitter_volume_AAPL"], "CATEGORY/NAME"),
     "resume of a missing run": (lambda p: ["--resume", p / "runs" / "nab_autoencoder" / "none"], "no such run folder"),
-    # hostile inputs of issue 10: each one line, exit 2, before TensorFlow loads
+    # hostile inputs: each one line, exit 2, before TensorFlow loads
     "NaN in the split": (lambda p: ["--split", "nan,0.5,0.5"], "argument --split: expected 3 positive fractions"),
     "inf in the split": (lambda p: ["--split", "inf,0.5,0.5"], "argument --split: expected 3 positive fractions"),
     "infinite threshold": (lambda p: ["--threshold", "mean-std:inf"], "argument --threshold: expected max-train, percentile:P (0 < P <= 100) or mean-std:K (K >= 0), dynamic or dynamic-fixed:K (K >= 0), got 'mean-std:inf'"),
@@ -108,13 +108,14 @@ def test_resume_of_a_finished_run_is_refused(tmp_path, series_csv):
 
 def test_no_data_anywhere_names_the_fix(tmp_path):
     """With no --csv, no $KERAS_MODELS_DATA and no network, the error says how to fix it."""
-    result = run_cli(MODULE, "--runs-dir", tmp_path / "runs", cwd=tmp_path,
-                     env={"KERAS_MODELS_DATA": str(tmp_path / "empty")})
+    result = run_command(MODULE, "--runs-dir", tmp_path / "runs", cwd=tmp_path,
+                         env={"KERAS_MODELS_DATA": str(tmp_path / "empty")})
     assert result.returncode == 2
     assert "KERAS_MODELS_DATA" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow
 def test_labels_without_the_series_say_so(tmp_path, series_csv):
     """A labels file that lacks the series is refused before training (not trained unscored)."""
     labels = write_windows(tmp_path / "w.json", "another.csv", [("2015-03-01 00:00:00", "2015-03-01 01:00:00")])
@@ -144,6 +145,7 @@ def test_bad_input_leaves_tensorflow_unimported():
         assert out.stderr.startswith("error: "), out.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lines", [0, 2], ids=["while-tracing", "after-an-epoch"])
 def test_ctrl_c_prints_one_line_with_the_resume_command(tmp_path, lines):
     """SIGINT during training (as the first epoch is traced, or later): exit 130, no

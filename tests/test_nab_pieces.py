@@ -105,10 +105,11 @@ def test_windows_within_a_time_range():
     assert scoring.windows_within(ws, _t(11), _t(30)) == [(_t(10), _t(12))]
 
 
-def test_real_aapl_series_matches_the_report(shared_data, monkeypatch):
+@pytest.mark.slow
+def test_real_aapl_series_matches_the_report(real_data, monkeypatch):
     from keras_models.nab import eda
 
-    monkeypatch.setenv("KERAS_MODELS_DATA", str(shared_data))
+    monkeypatch.setenv("KERAS_MODELS_DATA", str(real_data))
     series = data.load_series()
     stats = eda.summary_stats(series.frame)
     assert stats["rows"] == 15_902

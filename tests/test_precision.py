@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import run_cli, write_series
+from conftest import run_here, write_series
 from keras_models import export, precision, registry
 
 CASES = [("cnn2d_resnet", {"hidden": 8}), ("nab_v3", {}), ("vit", registry.get("vit").test_kwargs)]
@@ -49,9 +49,9 @@ def test_float16_compiles_with_loss_scaling():
 
 def test_a_bfloat16_run_records_its_precision_and_exports_float32(tmp_path):
     csv = write_series(tmp_path / "s.csv", n=400, spikes=(350,))
-    result = run_cli("experiments.nab_autoencoder", "--version", "v1", "--csv", csv, "--epochs", "1",
-                     "--precision", "mixed_bfloat16", "--no-tensorboard", "--run-id", "bf16",
-                     "--runs-dir", tmp_path / "runs", cwd=tmp_path)
+    result = run_here("experiments.nab_autoencoder", "--version", "v1", "--csv", csv, "--epochs", "1",
+                      "--precision", "mixed_bfloat16", "--no-tensorboard", "--run-id", "bf16",
+                      "--runs-dir", tmp_path / "runs", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     run = tmp_path / "runs" / "nab_autoencoder" / "bf16"
     assert json.loads((run / "config.json").read_text())["config"]["precision"] == "mixed_bfloat16"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import run_cli, run_refused, tree, write_ag_news, write_image_folder, write_kaggle, write_series, \
+from conftest import run_here, run_refused, tree, write_ag_news, write_image_folder, write_kaggle, write_series, \
     write_windows
 from keras_models import heartbeat, images, nab, predict, text
 
@@ -34,8 +34,9 @@ def trained(tmp_path_factory) -> dict[str, Path]:
                                             data_dir=write_ag_news(root / "ag_news"), runs_dir=runs,
                                             run_id="ag_news", tensorboard=False)).run_dir
     found["images_data"] = write_image_folder(root / "images", per_class=8)
+    tiny_vit = {"patch_size": 16, "projection_dim": 8, "num_heads": 2, "transformer_layers": 1, "mlp_head_units": [8]}
     found["images"] = images.run(images.Config(model="vit", data=found["images_data"], epochs=1, runs_dir=runs,
-                                               run_id="images", tensorboard=False)).run_dir
+                                               run_id="images", tensorboard=False, model_args=tiny_vit)).run_dir
     return found
 
 
@@ -80,8 +81,8 @@ def test_heartbeat_predict_on_beats_with_and_without_labels(trained, tmp_path):
 
 
 def test_ag_news_predict_reads_standard_input(trained, tmp_path):
-    result = run_cli("experiments.predict", str(trained["ag_news"]), "-", "--format", "json", cwd=tmp_path,
-                     input="Stocks rally as markets rise\n\nTeam wins the final\n")
+    result = run_here("experiments.predict", str(trained["ag_news"]), "-", "--format", "json", cwd=tmp_path,
+                      input="Stocks rally as markets rise\n\nTeam wins the final\n")
     assert result.returncode == 0, result.stderr[-2000:]
     rows = json.loads(result.stdout)["predictions"]
     assert [row["text"] for row in rows] == ["Stocks rally as markets rise", "Team wins the final"]

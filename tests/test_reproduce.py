@@ -59,7 +59,7 @@ def test_each_rule_gives_its_verdicts(rule, documented, values, verdict):
 # --- the documented entries and the plan ----------------------------------------------------
 
 
-def test_the_documented_entries_cover_the_spec():
+def test_the_documented_entries_cover_the_reports():
     entries = documented.entries()
     ids = [e.id for e in entries]
     assert len(ids) == len(set(ids))
@@ -302,6 +302,7 @@ def _nab_data(root: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_a_killed_reproduce_resumes_and_reuses_finished_runs(tmp_path):
     env = {**{k: v for k, v in os.environ.items() if k != "KERAS_MODELS_DATA"},
            "KERAS_MODELS_DATA": str(_nab_data(tmp_path / "data")), "PYTHONPATH": str(REPO),
@@ -339,6 +340,7 @@ def test_a_killed_reproduce_resumes_and_reuses_finished_runs(tmp_path):
     assert done.returncode == 0 and "2 finished" in done.stdout and "=== training" not in done.stdout
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_a_worker_s_start_up_stops_reproduce_started_with_sigint_ignored(tmp_path):
     """A shell without job control starts `reproduce ... &` with SIGINT ignored; SIGINT while
     a worker still imports and loads data must stop both, keeping no finished run."""

@@ -10,8 +10,12 @@ import sys
 import time
 
 import pandas as pd
+import pytest
 
 from conftest import REPO, run_cli, run_refused, write_series
+
+# every test kills a training process: the slow tier
+pytestmark = pytest.mark.slow
 
 #: what legitimately differs between a resumed run and an uninterrupted one
 VOLATILE = {"run_id", "resumed", "fit_seconds_this_session", "wall_seconds_this_session"}

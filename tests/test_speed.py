@@ -70,6 +70,7 @@ def test_batches_are_the_same_with_and_without_prefetch():
         assert batches[0] == batches[1] and len(batches[0]) == 4
 
 
+@pytest.mark.slow
 def test_threads_and_prefetch_flags_reach_the_run(tmp_path):
     csv = write_series(tmp_path / "s.csv", n=400, spikes=(350,))
     result = run_cli("experiments.nab_autoencoder", "--version", "v1", "--csv", csv, "--epochs", "1", "--threads", "1",
@@ -80,6 +81,7 @@ def test_threads_and_prefetch_flags_reach_the_run(tmp_path):
     assert (config["threads"], config["prefetch"]) == (1, False)
 
 
+@pytest.mark.slow
 def test_threads_cannot_change_once_tensorflow_runs():
     code = ("import tensorflow as tf; from keras_models import runner; tf.constant(1.0) + 1\n"
             "try:\n    runner.set_threads(3)\nexcept Exception as err:\n    print(type(err).__name__, err)")
@@ -97,6 +99,7 @@ def test_the_benchmark_child_times_a_tiny_keras_setting():
     assert set(timing.summary(rates)) == {"samples/s", "min-max", "first epoch"}
 
 
+@pytest.mark.slow
 def test_the_torch_side_and_the_flop_count():
     pytest.importorskip("torch")
     from benchmarks import timing
@@ -108,6 +111,7 @@ def test_the_torch_side_and_the_flop_count():
     assert timing.train_flops_per_sample("cnn2d_resnet") == pytest.approx(345.3e6, rel=1e-3)
 
 
+@pytest.mark.slow
 def test_time_to_accuracy_stops_at_its_target_then_tests_once(tmp_path):
     train, test = write_kaggle(tmp_path / "train.csv", 20), write_kaggle(tmp_path / "test.csv", 4, seed=1)
     result = run_cli("benchmarks.time_to_accuracy", "--model", "cnn1d_resnet", "--train-file", train,

@@ -27,6 +27,7 @@ def _runs(runs_dir, experiment="nab_autoencoder"):
     return client.search_runs([client.get_experiment_by_name(experiment).experiment_id])
 
 
+@pytest.mark.slow
 def test_a_tracked_run_logs_params_every_epoch_and_the_final_metrics(tmp_path):
     csv = write_series(tmp_path / "series.csv", n=700)
     runs = tmp_path / "runs"
@@ -52,6 +53,7 @@ def test_a_tracked_run_logs_params_every_epoch_and_the_final_metrics(tmp_path):
     assert {"metrics.json", "model.keras", "plots", "saved_model"} <= artifacts
 
 
+@pytest.mark.slow
 def test_a_resumed_run_continues_its_mlflow_run(tmp_path):
     csv = write_series(tmp_path / "long.csv", n=3000, spikes=(2500,))
     runs = tmp_path / "runs"
@@ -79,6 +81,7 @@ def test_a_bad_store_stops_before_training(tmp_path, env, expected):
     run_refused("experiments.nab_autoencoder", *map(str, args), expected=expected, cwd=tmp_path, env=env)
 
 
+@pytest.mark.slow
 def test_a_tracked_search_has_one_nested_run_per_trial(tmp_path):
     csv = write_series(tmp_path / "series.csv", n=700)
     runs = tmp_path / "runs"

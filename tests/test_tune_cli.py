@@ -9,8 +9,13 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from conftest import REPO, run_cli, write_series
 from test_heartbeat_cli import write_kaggle
+
+# every test trains searches end to end (one kills and resumes one): the slow tier
+pytestmark = pytest.mark.slow
 
 MODULE = "experiments.tune"
 FINAL_FILES = ["config.json", "trials.md", "trials.json", "best_hyperparameters.json", "history.csv", "metrics.json",
