@@ -452,18 +452,18 @@ def test_reproduce_without_the_data_stops_before_training(tmp_path):
 # ----------------------------------------------------------------------------- the pins against real copies
 
 
-def test_the_mitdb_checksum_pin_and_the_image_manifest_match_real_copies(shared_data):
+def test_the_mitdb_checksum_pin_and_the_image_manifest_match_real_copies(real_data):
     from keras_models.datasets.download import sha256_of
     from keras_models.datasets.fetching import parse_checksums
 
-    sums = shared_data / "mitdb" / "SHA256SUMS.txt"
+    sums = real_data / "mitdb" / "SHA256SUMS.txt"
     if not sums.is_file():
         pytest.skip(f"no MIT-BIH checksum list at {sums}")
     assert sha256_of(sums) == registry.MITDB_SHA256SUMS.sha256
     listed = parse_checksums(sums.read_text())
     assert all(spec.path in listed for spec in registry.MITDB.files[1:])
-    assert sha256_of(shared_data / "mitdb" / "100.hea") == listed["100.hea"]
-    folder = shared_data / "images" / "cnn_dataset"
+    assert sha256_of(real_data / "mitdb" / "100.hea") == listed["100.hea"]
+    folder = real_data / "images" / "cnn_dataset"
     if folder.is_dir():  # sizes of all 30,000, digests of a sample (all of them: test_..._slow)
         files = registry.IMAGES.files
         assert all((folder / f.path).stat().st_size == f.size for f in files)

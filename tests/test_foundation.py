@@ -79,10 +79,10 @@ def test_resume_checks(tmp_path):
     run = RunDir.create(tmp_path, "exp")
     with pytest.raises(UserError, match="no config.json"):
         RunDir.open_for_resume(run.path, "exp")
-    run.write_json("config.json", {"experiment": "other"})
+    run.write_json("config.json", {"experiment": "other", "config": {}})
     with pytest.raises(UserError, match="belongs to experiment 'other'"):
         RunDir.open_for_resume(run.path, "exp")
-    run.write_json("config.json", {"experiment": "exp"})
+    run.write_json("config.json", {"experiment": "exp", "config": {}})
     assert RunDir.open_for_resume(run.path, "exp") == run
     run.write_json("metrics.json", {})
     with pytest.raises(UserError, match="already finished"):

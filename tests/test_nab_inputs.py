@@ -101,7 +101,7 @@ def test_existing_run_folder_is_refused_and_left_alone(tmp_path, series_csv):
 def test_resume_of_a_finished_run_is_refused(tmp_path, series_csv):
     run = tmp_path / "runs" / "nab_autoencoder" / "done"
     run.mkdir(parents=True)
-    (run / "config.json").write_text('{"experiment": "nab_autoencoder", "args": {}}')
+    (run / "config.json").write_text('{"experiment": "nab_autoencoder", "config": {}}')
     (run / "metrics.json").write_text("{}")
     run_refused(MODULE, "--resume", run, expected="already finished", cwd=tmp_path)
 
