@@ -169,6 +169,9 @@ for line in sys.stdin:
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
+            if request.get("imports"):  # which heavy modules the command imported, for the caller
+                with open(request["imports"], "w") as marker:
+                    marker.write("tensorflow" if "tensorflow" in sys.modules else "")
             os._exit(code)
     print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
 """
@@ -194,7 +197,8 @@ atexit.register(_stop_fork_server)
 def run_command(module: str, *args, cwd: Path, env: dict | None = None, timeout: int = 600
                 ) -> subprocess.CompletedProcess:
     """`run_cli` for a command that ends before training (no TensorFlow import on its own
-    path): the same exit status, stdout and stderr, from a child of the fork server."""
+    path): the same exit status, stdout and stderr, from a child of the fork server. The
+    result's `tensorflow_imported` says whether the command imported TensorFlow."""
     if not _fork_server or _fork_server[0].poll() is not None:
         _stop_fork_server()
         _fork_server.append(subprocess.Popen([sys.executable, "-c", FORK_SERVER, *FORK_PRELOAD], cwd=REPO,
@@ -203,18 +207,20 @@ def run_command(module: str, *args, cwd: Path, env: dict | None = None, timeout:
         assert _fork_server[0].stdout.readline() == "ready\n", "the fork server did not start"
     server = _fork_server[0]
     with tempfile.TemporaryDirectory() as scratch:
-        out, err = Path(scratch) / "stdout", Path(scratch) / "stderr"
+        out, err, imports = Path(scratch) / "stdout", Path(scratch) / "stderr", Path(scratch) / "imports"
         out.touch()
         err.touch()
         request = {"module": module, "args": [str(a) for a in args], "cwd": str(cwd), "env": command_env(cwd, env),
-                   "stdout": str(out), "stderr": str(err)}
+                   "stdout": str(out), "stderr": str(err), "imports": str(imports)}
         server.stdin.write(json.dumps(request) + "\n")
         server.stdin.flush()
         if not select.select([server.stdout], [], [], timeout)[0]:
             _stop_fork_server()
             raise subprocess.TimeoutExpired([module, *request["args"]], timeout)
         code = int(server.stdout.readline())
-        return subprocess.CompletedProcess([module, *request["args"]], code, out.read_text(), err.read_text())
+        result = subprocess.CompletedProcess([module, *request["args"]], code, out.read_text(), err.read_text())
+        result.tensorflow_imported = imports.is_file() and imports.read_text() == "tensorflow"
+        return result
 
 
 def tree(root: Path) -> dict[str, tuple[int, int]]:

@@ -6,40 +6,20 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-#: runs `module.main` under `keras_models.cli.main` and reports whether TensorFlow was imported
-_WRAPPER = """
-import importlib, sys
-from keras_models import cli
-module = importlib.import_module({module!r})
-try:
-    cli.main(module.main, {argv!r})
-    code = 0
-except SystemExit as stop:
-    code = stop.code
-print("TF-IMPORTED" if "tensorflow" in sys.modules else "TF-NOT-IMPORTED", file=sys.stderr)
-sys.exit(code)
-"""
-
-
 def command(module: str, *args, cwd: Path, env: dict | None = None, timeout: int = 300):
-    """(exit status, stderr lines but the TensorFlow marker, TensorFlow imported?) of
-    `python -m module args` run in `cwd` with no real data visible unless `env` gives it."""
-    full_env = {k: v for k, v in os.environ.items() if k != "KERAS_MODELS_DATA"}
-    full_env.update({"PYTHONPATH": str(REPO), "KERAS_MODELS_CACHE": str(Path(cwd) / "cache"),
-                     "PYTHONUNBUFFERED": "1", **(env or {})})
-    out = subprocess.run([sys.executable, "-c", _WRAPPER.format(module=module, argv=[str(a) for a in args])],
-                         cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
-    lines = out.stderr.splitlines()
-    imported = "TF-IMPORTED" in lines
-    lines = [line for line in lines if line not in ("TF-IMPORTED", "TF-NOT-IMPORTED")]
-    return out.returncode, lines, imported
+    """(exit status, stderr lines, TensorFlow imported?) of `python -m module args` run in
+    `cwd` with no real data visible unless `env` gives it (a child of the tests' fork server,
+    `conftest.run_command`: a fresh process for each command, without Python's start-up)."""
+    from conftest import run_command
+
+    result = run_command(module, *args, cwd=cwd, env=env, timeout=timeout)
+    return result.returncode, result.stderr.splitlines(), result.tensorflow_imported
 
 
 def assert_refused(module: str, *args, cwd: Path, expected: str, env: dict | None = None, tensorflow: bool = False,
