@@ -4,6 +4,7 @@
     python -m experiments.data status images --path DIR   # also look in DIR (a folder given to a command's flag)
     python -m experiments.data fetch images           # download into the cache, verified (resumes when rerun)
     python -m experiments.data fetch all
+    python -m experiments.data fetch images --from http://mirror.example/cnn_dataset.zip   # a mirror, same checks
 
 Data sets are looked for in $KERAS_MODELS_DATA/<folder> (a local copy), then in the cache
 $KERAS_MODELS_CACHE/<folder> (default ./data/<folder>), where `fetch` downloads. `fetch`
@@ -36,6 +37,10 @@ def build_parser() -> cli.ArgumentParser:
     get = commands.add_parser("fetch", help="download a data set into the cache, verified")
     get.add_argument("name", choices=names + ["all"], metavar="DATASET", help=f"one of {', '.join(names)}, or all")
     get.add_argument("--no-progress", action="store_true", help="no progress bars")
+    get.add_argument("--from", dest="mirror", default=None, metavar="URL",
+                     help="download from this mirror of the source instead: the archive's URL for an archive "
+                          "(images, ag_news), else the base URL the files' paths are appended to (nab, mitdb); "
+                          "every file is verified against the same digests")
     for sub in (show, get):
         sub.error = parser.error
     return parser
@@ -53,8 +58,13 @@ def main(argv: list[str] | None = None) -> None:
         for name in [values["name"]] if values["name"] else datasets.DATASETS:
             print("\n".join(datasets.status(name, explicit=values["path"]).lines()))
         return
+    if values["mirror"] is not None and values["name"] == "all":
+        raise UserError("--from names one data set's mirror: python -m experiments.data fetch DATASET --from URL")
     for name in datasets.DATASETS if values["name"] == "all" else [values["name"]]:
-        datasets.fetch(name, progress=not values["no_progress"])
+        dataset = datasets.get(name)
+        if values["mirror"] is not None:
+            dataset = dataset.from_mirror(values["mirror"])
+        datasets.fetch(dataset, progress=not values["no_progress"])
 
 
 if __name__ == "__main__":

@@ -475,3 +475,21 @@ def test_every_real_image_matches_the_manifest_slow(shared_images):
     from keras_models.datasets.manifest import make_manifest
 
     assert tuple(make_manifest(shared_images)) == registry.IMAGES.files
+
+
+def test_fetch_from_a_mirror_verifies_against_the_same_digests(server, roots, monkeypatch, capsys):
+    """`fetch NAME --from URL` downloads from a mirror; a mirror serving other bytes is refused."""
+    from keras_models import cli
+
+    good = archive_dataset(server, "zip", zip_bytes(MEMBERS), MEMBERS)
+    pinned = dataclasses.replace(good, source=dataclasses.replace(good.source, url="https://unreachable.invalid/a.zip"))
+    monkeypatch.setitem(registry.DATASETS, pinned.name, pinned)
+    server.files["/bad.zip"] = zip_bytes(dict(MEMBERS, **{"cats/1.jpg": b"not the pinned picture"}))
+    with pytest.raises(SystemExit) as stop:
+        cli.main(data_cli.main, ["fetch", pinned.name, "--no-progress", "--from", f"{server.url}bad.zip"])
+    assert stop.value.code == 2 and "cats/1.jpg" in capsys.readouterr().err
+    cli.main(data_cli.main, ["fetch", pinned.name, "--no-progress", "--from", f"{server.url}archive.zip"])
+    assert "verified" in capsys.readouterr().out
+    assert datasets.status(pinned).found is not None
+    with pytest.raises(UserError, match="http:// or https://"):
+        pinned.from_mirror("ftp://example.org/a.zip")

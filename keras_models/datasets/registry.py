@@ -23,7 +23,7 @@ images     ``images/cnn_dataset/``       ``dogs/``, ``food/``, ``vehicles/``: ``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from keras_models.datasets.filespec import FileSpec
@@ -111,6 +111,17 @@ class Dataset:
     @property
     def fetch_command(self) -> str:
         return fetch_command(self.name)
+
+    def from_mirror(self, url: str) -> "Dataset":
+        """The same data set downloaded from a mirror of its source: `url` replaces the
+        archive's URL (an archive) or the base URL the files' paths are appended to. The
+        files are verified against the same digests, so a mirror cannot change the data."""
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise UserError(f"--from {url!r}: give an http:// or https:// URL of a mirror of {self.name}'s source")
+        if self.source.archive is None and not url.endswith("/"):
+            url += "/"
+        source = replace(self.source, url=url, description=f"the mirror {url} of {self.source.description}")
+        return replace(self, source=source)
 
 
 # ----------------------------------------------------------------------------- NAB
