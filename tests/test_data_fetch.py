@@ -471,10 +471,10 @@ def test_the_mitdb_checksum_pin_and_the_image_manifest_match_real_copies(real_da
 
 
 @pytest.mark.slow
-def test_every_real_image_matches_the_manifest_slow(shared_images):
+def test_every_real_image_matches_the_manifest_slow(real_images):
     from keras_models.datasets.manifest import make_manifest
 
-    assert tuple(make_manifest(shared_images)) == registry.IMAGES.files
+    assert tuple(make_manifest(real_images)) == registry.IMAGES.files
 
 
 def test_fetch_from_a_mirror_verifies_against_the_same_digests(server, roots, monkeypatch, capsys):
