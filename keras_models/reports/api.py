@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from keras_models import checks
+from keras_models import checks, tracking
 from keras_models.config import Config as BaseConfig
 from keras_models.config import option, run_id
 from keras_models.errors import UserError
@@ -54,6 +54,14 @@ class Config(BaseConfig):
                                   "also write the report as this Markdown file for a repository's docs "
                                   "(figures in a folder of its name; run folders named, not linked)",
                                   metavar="FILE.md")
+    jobs: int | None = option(None, checks.optional(checks.positive_int),
+                              "train up to N runs at once, each in its own process with its share of the machine "
+                              "(one GPU each, or the CPU cores divided); default 1", metavar="N")
+    ray: str | None = option(None, checks.optional(checks.text),
+                             "train the runs as tasks on a Ray cluster: auto (the local one, started if none runs) "
+                             "or HOST:PORT of its head; --runs-dir must be shared by every node", metavar="ADDRESS")
+    track: str | None = option(None, tracking.check, "track every run with MLflow, from whichever process or node "
+                                                     "trains it, into the store this command names")
 
     @property
     def source(self) -> Path:
@@ -105,6 +113,7 @@ def reproduce(config: Config, command: str = "keras_models.reports.reproduce") -
     `KeyboardInterrupt` after the running child kept its folder; rerunning resumes.
     """
     started, clock = time.strftime("%Y-%m-%d %H:%M:%S %Z"), time.perf_counter()
+    _check_spread(config)
     if config.from_runs is not None:
         _check_from_runs(Path(config.from_runs))
     runs = plan(config.budget, config.source, config.only)
@@ -113,10 +122,16 @@ def reproduce(config: Config, command: str = "keras_models.reports.reproduce") -
         raise UserError(f"--publish {config.publish} is a folder; give a Markdown file such as "
                         "docs/reproduction-cpu.md")
     states = [inspect(run, config.source) for run in runs]
+    cluster = None
+    if config.ray is not None and any(state.status != FINISHED for state in states):
+        from keras_models.reports import ray_backend
+
+        cluster = ray_backend.connect(config.ray)
+        ray_backend.check_shared(cluster, Path(config.source))
     print_plan(states, config.budget, training=config.from_runs is None)
     if config.from_runs is None:
         check_data([state.run for state in states if state.status != FINISHED], fetch=config.fetch)
-        states = [execute(state, config.source) if state.status != FINISHED else state for state in states]
+        states = train(states, config, cluster)
     else:
         states = [state if state.status != MISSING else RunState(state.run, state.folder, MISSING,
                                                                    detail="no such folder in --from-runs")
@@ -132,6 +147,45 @@ def reproduce(config: Config, command: str = "keras_models.reports.reproduce") -
     if config.publish is not None:
         print(f"wrote {markdown.publish(Path(config.publish), rows, states, **written)}")
     return path
+
+
+def _check_spread(config: Config) -> None:
+    """--jobs, --ray and --track: refused together where they make no sense (one line, nothing written)."""
+    if config.ray is not None and config.jobs is not None:
+        raise UserError("--ray and --jobs do not go together: on Ray the cluster's resources decide how many runs "
+                        "train at once; drop --jobs")
+    if config.from_runs is not None and (config.ray is not None or config.jobs is not None):
+        raise UserError("--from-runs trains nothing: drop --jobs and --ray")
+    if config.track is not None:
+        tracking.resolve(config.track)
+
+
+def tracking_env(config: Config) -> dict[str, str]:
+    """The environment that makes every worker track its run into the store this command names."""
+    track = tracking.resolve(config.track)
+    if not track:
+        return {}
+    return {tracking.ENV: track, "MLFLOW_TRACKING_URI": tracking.store_uri(Path(config.source))}
+
+
+def train(states: list[RunState], config: Config, cluster=None) -> list[RunState]:
+    """Train the runs of `states` not finished: one after another (each in its own process, its
+    progress on the console), `config.jobs` at once (`scheduler`), or on the Ray cluster
+    `cluster` (`ray_backend`); the new states in the same order."""
+    todo = [state for state in states if state.status != FINISHED]
+    env = tracking_env(config)
+    if cluster is not None:
+        from keras_models.reports import ray_backend
+
+        done = ray_backend.run_all(cluster, todo, Path(config.source), extra_env=env)
+    elif (config.jobs or 1) > 1 and todo:
+        from keras_models.reports import scheduler
+
+        done = scheduler.run_all(todo, Path(config.source), scheduler.Shares.detect(config.jobs), extra_env=env)
+    else:
+        done = [execute(state, config.source, env) for state in todo]
+    new = {state.run.key: state for state in done}
+    return [new.get(state.run.key, state) for state in states]
 
 
 def check_data(runs: list[PlannedRun], fetch: bool = False) -> None:
