@@ -114,6 +114,8 @@ def reproduce(config: Config, command: str = "keras_models.reports.reproduce") -
     """
     started, clock = time.strftime("%Y-%m-%d %H:%M:%S %Z"), time.perf_counter()
     _check_spread(config)
+    if config.ray is not None:  # the tasks run in other folders, on other machines
+        config = config.replace(runs_dir=Path(config.runs_dir).resolve())
     if config.from_runs is not None:
         _check_from_runs(Path(config.from_runs))
     runs = plan(config.budget, config.source, config.only)
@@ -165,7 +167,7 @@ def tracking_env(config: Config) -> dict[str, str]:
     track = tracking.resolve(config.track)
     if not track:
         return {}
-    return {tracking.ENV: track, "MLFLOW_TRACKING_URI": tracking.store_uri(Path(config.source))}
+    return {tracking.ENV: track, "MLFLOW_TRACKING_URI": tracking.store_uri(Path(config.source).resolve())}
 
 
 def train(states: list[RunState], config: Config, cluster=None) -> list[RunState]:

@@ -30,7 +30,7 @@ from keras_models.errors import UserError
 from keras_models.reports.makespan import longest_first
 from keras_models.reports.plan import AUDIT_EXPERIMENT
 from keras_models.reports.runs import FAILED, RunState, inspect, worker_command
-from keras_models.reports.scheduler import LOG_NAME, Progress, settle_log, thread_env
+from keras_models.reports.scheduler import LOG_NAME, Progress, failure, settle_log, thread_env
 
 #: retries of a task whose node or worker process died
 MAX_RETRIES = 3
@@ -176,6 +176,12 @@ def train_task(new: list[str], resume: list[str] | None, folder: str, env: dict)
     return code
 
 
+def forwarded_env() -> dict[str, str]:
+    """The driver's settings of this package (``KERAS_MODELS_*``: data folder, cache, offline ...)
+    and ``PYTHONPATH``, given to every task: a run trains as this command would here."""
+    return {k: v for k, v in os.environ.items() if k.startswith("KERAS_MODELS_") or k == "PYTHONPATH"}
+
+
 def _cluster(ray) -> dict:
     nodes = [node for node in ray.nodes() if node.get("Alive")]
     total = ray.cluster_resources()
@@ -195,7 +201,7 @@ def run_all(ray, states: list[RunState], runs_dir: Path, print_=print, extra_env
     for i in longest_first([s.run.estimate_s for s in states]):
         state = states[i]
         asked = resources(state.run, cluster)
-        env = {**(extra_env or {}), **thread_env(int(asked["num_cpus"]))}
+        env = {**forwarded_env(), **(extra_env or {}), **thread_env(int(asked["num_cpus"]))}
         new = worker_command(RunState(state.run, state.folder, "missing"), runs_dir)[1:]
         resume = None if state.run.experiment == AUDIT_EXPERIMENT else \
             worker_command(RunState(state.run, state.folder, "interrupted"), runs_dir)[1:]
@@ -216,7 +222,7 @@ def run_all(ray, states: list[RunState], runs_dir: Path, print_=print, extra_env
                 state = refs[ref]
                 try:
                     code = ray.get(ref)
-                    detail = "" if code == 0 else f"its process ended with exit status {code}"
+                    detail = "" if code == 0 else failure(code, state.folder)
                 except Exception as err:  # noqa: BLE001 - a task that failed for good is one failed run
                     lines = [line for line in str(err).strip().splitlines() if line.strip()]
                     detail = f"its Ray task failed: {(lines[-1] if lines else type(err).__name__)[:200]}"

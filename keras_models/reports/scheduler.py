@@ -95,6 +95,14 @@ def settle_log(folder: Path) -> Path:
     return final
 
 
+def failure(code: int, folder: Path) -> str:
+    """Why a run failed: its exit status and its log's last line (an error's one line)."""
+    final = settle_log(folder)
+    lines = [line for line in final.read_text(errors="replace").splitlines() if line.strip()] \
+        if final.is_file() else []
+    return f"exit status {code}" + (f": {lines[-1].strip()[:300]}" if lines else "")
+
+
 class Progress:
     """The console of a scheduled reproduction: one line per finished run, with what is done,
     running and left, and the plan's estimate of the time left on `workers` workers."""
@@ -164,8 +172,8 @@ def run_all(states: list[RunState], runs_dir: Path, shares: Shares, print_=print
                 if child.returncode in (130, -signal.SIGINT):
                     raise KeyboardInterrupt
                 if child.returncode != 0:
-                    new = RunState(state.run, state.folder, FAILED,
-                                   detail=f"its process ended with exit status {child.returncode}")
+                    settle_log(state.folder)
+                    new = RunState(state.run, state.folder, FAILED, detail=failure(child.returncode, state.folder))
                 else:
                     new = finished(state, runs_dir)
                 results[state.run.key] = new
