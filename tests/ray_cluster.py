@@ -58,7 +58,8 @@ class Cluster:
 
     def __init__(self, root: Path):
         self.root, self.id = root, uuid.uuid4().hex[:10]
-        self.marks: list[str] = []
+        self.marks: list[str] = []  # the nodes alive
+        self.killed: list[str] = []
         self.address = ""
 
     def start_node(self, name: str, head: bool = False, prefix: list[str] | None = None, cpus: int = 1) -> str:
@@ -105,6 +106,12 @@ class Cluster:
             time.sleep(1)
         raise RuntimeError(f"the test's Ray cluster did not reach {count} alive node(s); see {self.root}/ray-*.log")
 
+    def kill(self, mark: str) -> None:
+        """Kill one node, as a machine that goes away (every process of it, SIGKILL)."""
+        self.marks.remove(mark)
+        self.killed.append(mark)
+        kill_marked(mark)
+
     def stop(self) -> None:
-        for mark in reversed(self.marks):
+        for mark in reversed(self.marks + self.killed):
             kill_marked(mark)

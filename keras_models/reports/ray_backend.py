@@ -153,24 +153,35 @@ def train_task(new: list[str], resume: list[str] | None, folder: str, env: dict)
     from keras_models.reports.scheduler import log_paths
 
     pending, _ = log_paths(folder_path)
-    pending.parent.mkdir(parents=True, exist_ok=True)
-    with open(pending, "ab") as log:
-        log.write(f"=== {'resuming' if args is resume else 'training'} on {socket.gethostname()}\n".encode())
+    code = run_logged(args, env, pending, f"=== {'resuming' if args is resume else 'training'} on "
+                                          f"{socket.gethostname()}\n", on_stop=lambda: settle_log(folder_path))
+    settle_log(folder_path)
+    return code
+
+
+def run_logged(args: list[str], env: dict, log_path: Path, header: str = "", on_stop=None) -> int:
+    """In a Ray task: ``python ARGS`` with `env` added, its output appended to `log_path`; its
+    exit status. Cancelled (Ctrl-C on the driver), it asks the process to stop as Ctrl-C would.
+    A process killed by a signal ends this task's process too: Ray retries that as the system
+    failure it is (an application error, a non-zero exit status, is returned, not retried)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        log.write(header.encode())
         log.flush()
         child = subprocess.Popen([sys.executable, *args], stdout=log, stderr=subprocess.STDOUT,
                                  stdin=subprocess.DEVNULL, env={**os.environ, **env, "PYTHONUNBUFFERED": "1"})
         try:
             code = child.wait()
-        except KeyboardInterrupt:  # ray.cancel: the worker stops as on Ctrl-C, keeping its folder
+        except KeyboardInterrupt:  # ray.cancel
             child.send_signal(signal.SIGINT)
             try:
                 child.wait(timeout=STOP_WAIT_S - 30)
             except subprocess.TimeoutExpired:
                 child.terminate()
                 child.wait()
-            settle_log(folder_path)
+            if on_stop is not None:
+                on_stop()
             raise
-    settle_log(folder_path)
     if code < 0 and code != -signal.SIGINT:
         os._exit(1)
     return code
