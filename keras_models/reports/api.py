@@ -15,7 +15,7 @@ from keras_models.config import Config as BaseConfig
 from keras_models.config import option, run_id
 from keras_models.errors import UserError
 from keras_models.reports import assess, documented, markdown
-from keras_models.reports.plan import BUDGETS, PARTS, DataNeed, PlannedRun, data_needs, format_duration, \
+from keras_models.reports.plan import AUDIT_EXPERIMENT, BUDGETS, PARTS, DataNeed, PlannedRun, data_needs, format_duration, \
     parts_option, plan
 from keras_models.reports.runs import FINISHED, MISSING, RunState, execute, inspect
 
@@ -176,6 +176,10 @@ def train(states: list[RunState], config: Config, cluster=None) -> list[RunState
     `cluster` (`ray_backend`); the new states in the same order."""
     todo = [state for state in states if state.status != FINISHED]
     env = tracking_env(config)
+    if env and (cluster is not None or (config.jobs or 1) > 1):
+        # the store and its experiments made once, here: workers making them at once collide
+        for experiment in sorted({state.run.experiment for state in todo} - {AUDIT_EXPERIMENT}):
+            tracking.connect(Path(config.source).resolve(), experiment, env["MLFLOW_TRACKING_URI"])
     if cluster is not None:
         from keras_models.reports import ray_backend
 

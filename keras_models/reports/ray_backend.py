@@ -103,7 +103,7 @@ def check_shared(ray, runs_dir: Path) -> None:
     paths = {node["NodeID"]: runs_dir / f".ray-probe-{node['NodeID'][:16]}-{token[:8]}" for node in nodes}
     refs = {node["NodeID"]: probe.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node["NodeID"], soft=False))
             .remote(str(paths[node["NodeID"]]), token) for node in nodes}
-    address = {node["NodeID"]: node.get("NodeManagerAddress", "?") for node in nodes}
+    address = {node["NodeID"]: f"{node.get('NodeManagerAddress', '?')} (id {node['NodeID'][:12]})" for node in nodes}
     unreachable = []
     try:
         for node_id, ref in refs.items():
