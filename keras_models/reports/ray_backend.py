@@ -169,10 +169,13 @@ def run_logged(args: list[str], env: dict, log_path: Path, header: str = "", on_
         log.write(header.encode())
         log.flush()
         child = subprocess.Popen([sys.executable, *args], stdout=log, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, env={**os.environ, **env, "PYTHONUNBUFFERED": "1"})
+                                 stdin=subprocess.DEVNULL, env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
+                                 preexec_fn=_default_sigint)
         try:
-            code = child.wait()
+            code = _wait(child)
         except KeyboardInterrupt:  # ray.cancel
+            log.write(b"=== cancelled: the worker is asked to stop as on Ctrl-C\n")
+            log.flush()
             child.send_signal(signal.SIGINT)
             try:
                 child.wait(timeout=STOP_WAIT_S - 30)
@@ -185,6 +188,21 @@ def run_logged(args: list[str], env: dict, log_path: Path, header: str = "", on_
     if code < 0 and code != -signal.SIGINT:
         os._exit(1)
     return code
+
+
+def _default_sigint() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Ray's worker processes ignore SIGINT, and a child would inherit that: it must stop on it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _wait(child: subprocess.Popen) -> int:
+    """The child's exit status, waited for in short steps: ray.cancel interrupts this thread
+    between Python instructions, never inside a blocking wait."""
+    while True:
+        try:
+            return child.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def forwarded_env() -> dict[str, str]:
