@@ -109,8 +109,11 @@ def reproduce(config: Config, command: str = "keras_models.reports.reproduce") -
     Returns the path of REPORT.md. Raises `UserError` (nothing written) for a bad
     `only`, a missing or empty `from_runs` folder, an existing report folder, a run
     folder of the plan's name trained with another configuration, or data missing for a
-    run still to train (`check_data`; `fetch` downloads it first). Ctrl-C stops with
-    `KeyboardInterrupt` after the running child kept its folder; rerunning resumes.
+    run still to train (`check_data`; `fetch` downloads it first); with `ray`, for Ray
+    missing, a cluster that does not answer or a runs folder some node cannot reach (and
+    `jobs` beside `ray`). `jobs` and `ray` spread the runs (`train`; docs/scaling.md).
+    Ctrl-C stops with `KeyboardInterrupt` after the running children kept their folders;
+    rerunning resumes.
     """
     started, clock = time.strftime("%Y-%m-%d %H:%M:%S %Z"), time.perf_counter()
     _check_spread(config)
