@@ -244,3 +244,10 @@ def test_a_runs_folder_one_node_cannot_reach_is_refused(cluster, tmp_path):
         assert "not shared with this machine" in line
     finally:
         cluster.kill(cluster.marks[-1])
+
+
+def test_tune_on_an_unreachable_ray_cluster_is_refused_before_any_folder(tmp_path):
+    from keras_models.tuning.distributed import free_port
+
+    run_refused("experiments.tune", "--model", "nab_base", "--trials", "2", "--epochs", "1", "--ray",
+                f"127.0.0.1:{free_port()}", expected="no Ray cluster answers there", cwd=tmp_path)
