@@ -6,6 +6,8 @@
     python -m experiments.reproduce --budget full           # the reports' own protocols (a GPU)
     python -m experiments.reproduce --only nab,heartbeat    # parts (or run keys such as nab-v3)
     python -m experiments.reproduce --from-runs runs        # the report from finished runs, training nothing
+    python -m experiments.reproduce --jobs 4                # up to 4 runs at once (one GPU each, or the cores shared)
+    python -m experiments.reproduce --ray HEAD:6379         # the runs as tasks on a Ray cluster (docs/scaling.md)
 
 Prints the plan (every run, its protocol, its estimated time), checks that the data of
 every run still to train is here (without --fetch a missing data set stops it before
@@ -26,7 +28,11 @@ from keras_models import cli, reports
 
 def build_parser() -> cli.ArgumentParser:
     parser = cli.ArgumentParser(prog="python -m experiments.reproduce", description=__doc__.split("\n")[0])
-    cli.add_config_flags(parser, reports.Config)
+    cli.add_config_flags(parser, reports.Config, exclude=("ray",))
+    parser.add_argument("--ray", nargs="?", const="auto", default=None, metavar="ADDRESS",
+                        help="train the runs as tasks on a Ray cluster: HOST:PORT of its head, or auto (also without "
+                             "a value: the local cluster, started if none runs); --runs-dir must be a folder every "
+                             "node reaches at the same path (docs/scaling.md)")
     return parser
 
 

@@ -5,6 +5,7 @@
     python -m experiments.tune --model vit --trials 4 --epochs 2 --max-images-per-class 100
     python -m experiments.tune --model ag_news_best --trials 4 --protocol small
     python -m experiments.tune --model nab_base --trials 4 --workers 2
+    python -m experiments.tune --model nab_base --trials 8 --ray HEAD:6379   # workers as Ray tasks
     python -m experiments.tune --resume runs/tune/<run-id>
     python -m experiments.tune --model attention_gru --show-space
 
@@ -35,7 +36,11 @@ ONE_DEVICE = ("distribute", "devices", "local_workers")
 def build_parser(family: families.Family) -> cli.ArgumentParser:
     parser = cli.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="cnn2d_resnet", help=f"one of: {', '.join(search_space.tunable_models())}")
-    cli.add_config_flags(parser, tune.Config, title="search")
+    search = cli.add_config_flags(parser, tune.Config, title="search", exclude=("ray",))
+    (search or parser).add_argument("--ray", nargs="?", const="auto", default=None, metavar="ADDRESS",
+                                    help="Keras Tuner's workers as tasks on a Ray cluster: HOST:PORT of its head, or "
+                                         "auto (also without a value); --workers N sets how many (default one per "
+                                         "CPU); the chief stays here; --runs-dir must be shared (docs/scaling.md)")
     parser.add_argument("--space", action="append", default=[], metavar="KEY=V1[,V2...]",
                         help="narrow a search-space key to these values (one value fixes it); repeatable")
     parser.add_argument("--show-space", action="store_true", help="print the search space and exit")

@@ -11,12 +11,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from keras_models import checks, outputs
+from keras_models import checks, outputs, tracking
 from keras_models.config import Config as BaseConfig
 from keras_models.config import option, run_id
 from keras_models.errors import UserError
 from keras_models.reports import assess, documented, markdown
-from keras_models.reports.plan import BUDGETS, PARTS, DataNeed, PlannedRun, data_needs, format_duration, \
+from keras_models.reports.plan import AUDIT_EXPERIMENT, BUDGETS, PARTS, DataNeed, PlannedRun, data_needs, format_duration, \
     parts_option, plan
 from keras_models.reports.runs import FINISHED, MISSING, RunState, execute, inspect
 
@@ -55,6 +55,14 @@ class Config(BaseConfig):
                                   "also write the report as this Markdown file for a repository's docs "
                                   "(figures in a folder of its name; run folders named, not linked)",
                                   metavar="FILE.md")
+    jobs: int | None = option(None, checks.optional(checks.positive_int),
+                              "train up to N runs at once, each in its own process with its share of the machine "
+                              "(one GPU each, or the CPU cores divided); default 1", metavar="N")
+    ray: str | None = option(None, checks.optional(checks.text),
+                             "train the runs as tasks on a Ray cluster: auto (the local one, started if none runs) "
+                             "or HOST:PORT of its head; --runs-dir must be shared by every node", metavar="ADDRESS")
+    track: str | None = option(None, tracking.check, "track every run with MLflow, from whichever process or node "
+                                                     "trains it, into the store this command names")
 
     @property
     def source(self) -> Path:
@@ -110,10 +118,16 @@ def reproduce(config: Config, command: str = "keras_models.reports.reproduce") -
     Returns the path of REPORT.md. Raises `UserError` (nothing written) for a bad
     `only`, a missing or empty `from_runs` folder, an existing report folder, a run
     folder of the plan's name trained with another configuration, or data missing for a
-    run still to train (`check_data`; `fetch` downloads it first). Ctrl-C stops with
-    `KeyboardInterrupt` after the running child kept its folder; rerunning resumes.
+    run still to train (`check_data`; `fetch` downloads it first); with `ray`, for Ray
+    missing, a cluster that does not answer or a runs folder some node cannot reach (and
+    `jobs` beside `ray`). `jobs` and `ray` spread the runs (`train`; docs/scaling.md).
+    Ctrl-C stops with `KeyboardInterrupt` after the running children kept their folders;
+    rerunning resumes.
     """
     started, clock = time.strftime("%Y-%m-%d %H:%M:%S %Z"), time.perf_counter()
+    _check_spread(config)
+    if config.ray is not None:  # the tasks run in other folders, on other machines
+        config = config.replace(runs_dir=Path(config.runs_dir).resolve())
     if config.from_runs is not None:
         _check_from_runs(Path(config.from_runs))
     runs = plan(config.budget, config.source, config.only)
@@ -125,10 +139,16 @@ def reproduce(config: Config, command: str = "keras_models.reports.reproduce") -
     if config.from_runs is not None:
         _check_finished_runs(Path(config.from_runs))
     states = [inspect(run, config.source) for run in runs]
+    cluster = None
+    if config.ray is not None and any(state.status != FINISHED for state in states):
+        from keras_models.reports import ray_backend
+
+        cluster = ray_backend.connect(config.ray)
+        ray_backend.check_shared(cluster, Path(config.source))
     print_plan(states, config.budget, training=config.from_runs is None)
     if config.from_runs is None:
         check_data([state.run for state in states if state.status != FINISHED], fetch=config.fetch)
-        states = [execute(state, config.source) if state.status != FINISHED else state for state in states]
+        states = train(states, config, cluster)
     else:
         states = [state if state.status != MISSING else RunState(state.run, state.folder, MISSING,
                                                                    detail="no such folder in --from-runs")
@@ -150,6 +170,49 @@ def reproduce(config: Config, command: str = "keras_models.reports.reproduce") -
     if config.publish is not None:
         print(f"wrote {published}")
     return path
+
+
+def _check_spread(config: Config) -> None:
+    """--jobs, --ray and --track: refused together where they make no sense (one line, nothing written)."""
+    if config.ray is not None and config.jobs is not None:
+        raise UserError("--ray and --jobs do not go together: on Ray the cluster's resources decide how many runs "
+                        "train at once; drop --jobs")
+    if config.from_runs is not None and (config.ray is not None or config.jobs is not None):
+        raise UserError("--from-runs trains nothing: drop --jobs and --ray")
+    if config.track is not None:
+        tracking.resolve(config.track)
+
+
+def tracking_env(config: Config) -> dict[str, str]:
+    """The environment that makes every worker track its run into the store this command names."""
+    track = tracking.resolve(config.track)
+    if not track:
+        return {}
+    return {tracking.ENV: track, "MLFLOW_TRACKING_URI": tracking.store_uri(Path(config.source).resolve())}
+
+
+def train(states: list[RunState], config: Config, cluster=None) -> list[RunState]:
+    """Train the runs of `states` not finished: one after another (each in its own process, its
+    progress on the console), `config.jobs` at once (`scheduler`), or on the Ray cluster
+    `cluster` (`ray_backend`); the new states in the same order."""
+    todo = [state for state in states if state.status != FINISHED]
+    env = tracking_env(config)
+    if env and (cluster is not None or (config.jobs or 1) > 1):
+        # the store and its experiments made once, here: workers making them at once collide
+        for experiment in sorted({state.run.experiment for state in todo} - {AUDIT_EXPERIMENT}):
+            tracking.connect(Path(config.source).resolve(), experiment, env["MLFLOW_TRACKING_URI"])
+    if cluster is not None:
+        from keras_models.reports import ray_backend
+
+        done = ray_backend.run_all(cluster, todo, Path(config.source), extra_env=env)
+    elif (config.jobs or 1) > 1 and todo:
+        from keras_models.reports import scheduler
+
+        done = scheduler.run_all(todo, Path(config.source), scheduler.Shares.detect(config.jobs), extra_env=env)
+    else:
+        done = [execute(state, config.source, env) for state in todo]
+    new = {state.run.key: state for state in done}
+    return [new.get(state.run.key, state) for state in states]
 
 
 def check_data(runs: list[PlannedRun], fetch: bool = False) -> None:

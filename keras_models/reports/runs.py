@@ -16,6 +16,7 @@ have, with its Keras progress bar on the console.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -104,12 +105,12 @@ def worker_command(state: RunState, runs_dir: Path) -> list[str]:
     return command + ["new", json.dumps(run.config.to_dict())]
 
 
-def execute(state: RunState, runs_dir: Path) -> RunState:
+def execute(state: RunState, runs_dir: Path, env: dict | None = None) -> RunState:
     """Train or resume the run in a child process; its new state (`FAILED` with the exit status
-    if the child failed). Ctrl-C reaches the child too, which keeps its folder for a resume."""
+    if the child failed); `env` is added to the child's environment. Ctrl-C reaches the child too, which keeps its folder for a resume."""
     verb = "resuming" if state.status == INTERRUPTED else "training"
     print(f"\n=== {verb} {state.run.key} -> {state.folder}", flush=True)
-    child = subprocess.Popen(worker_command(state, runs_dir))
+    child = subprocess.Popen(worker_command(state, runs_dir), env={**os.environ, **env} if env else None)
     try:
         returncode = child.wait()
     except KeyboardInterrupt:

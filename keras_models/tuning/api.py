@@ -70,7 +70,12 @@ def run(config: Config, *, resume: Path | None = None) -> runner.Result | None:
     if resume is None:
         check_new_run(experiment.runs_dir, EXPERIMENT, experiment.run_id)
     space, objective = config.space_dict(), config.objective_pair()
-    if tracking.resolve(experiment.track) and config.workers:
+    cluster = None
+    if config.ray is not None and not distributed.is_child():  # before any folder: a bad cluster writes nothing
+        from keras_models.tuning import ray_workers
+
+        cluster = ray_workers.connect(config.ray, Path(experiment.runs_dir).resolve())
+    if tracking.resolve(experiment.track) and (config.workers or cluster is not None):
         raise UserError("--track mlflow with --workers: a distributed search is not tracked yet; drop one of them")
     if tracking.resolve(experiment.track) and not distributed.is_child():
         tracking.connect(experiment.runs_dir, EXPERIMENT)  # an unreachable store stops here
@@ -87,9 +92,14 @@ def run(config: Config, *, resume: Path | None = None) -> runner.Result | None:
         print(f"run folder: {run_dir.path}")
     else:
         run_dir = RunDir(Path(resume))
-    if config.workers and not distributed.is_child():
-        command = [sys.executable, "-m", "experiments.tune", "--resume", str(run_dir.path)]
-        distributed.launch(command, run_dir.path, config.workers, config.timeout)
+    if (config.workers or cluster is not None) and not distributed.is_child():
+        command = [sys.executable, "-m", "experiments.tune", "--resume", str(run_dir.path.resolve())]
+        if cluster is not None:
+            from keras_models.tuning import ray_workers
+
+            ray_workers.launch(cluster, command, run_dir.path, config.workers, config.timeout)
+        else:
+            distributed.launch(command, run_dir.path, config.workers, config.timeout)
         return None
     track = tracking.resolve(experiment.track) if not distributed.is_child() else None
     with runner.interruptible(run_dir.path, EXPERIMENT), \

@@ -35,6 +35,9 @@ class Config(BaseConfig):
                           f"at most {MAX_LOCAL_WORKERS}, each a process with TensorFlow and the data)")
     timeout: float | None = option(None, checks.optional(checks.positive_number),
                                    "with --workers: stop every process after this many seconds")
+    ray: str | None = option(None, checks.optional(checks.text),
+                             "Keras Tuner's workers as tasks on a Ray cluster (auto or HOST:PORT of its head; "
+                             "--workers: how many, default one per CPU); the chief stays here", metavar="ADDRESS")
     max_train_beats: int | None = option(None, checks.optional(checks.positive_int),
                                          "heartbeat: tune and retrain on a stratified subset of this many training "
                                          "beats (validation beats shrink in proportion; the test split stays whole)")
