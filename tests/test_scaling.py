@@ -121,9 +121,11 @@ def test_ray_without_ray_installed_is_refused_in_one_line(tmp_path):
     (shim / "ray.py").write_text("raise ImportError('no ray here')\n")
     work = tmp_path / "work"
     work.mkdir()
-    env = {**os.environ, "PYTHONPATH": f"{shim}{os.pathsep}{REPO}"}
-    run_refused("experiments.reproduce", "--only", "nab-v1", "--ray", expected="--ray needs Ray: pip install",
-                cwd=work, env=env)
+    env = {**os.environ, "PYTHONPATH": f"{shim}{os.pathsep}{REPO}"}  # a fresh process: the shim comes first
+    result = run_cli("experiments.reproduce", "--only", "nab-v1", "--ray", cwd=work, env=env)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and "--ray needs Ray: pip install" in lines[0], result.stderr
+    assert not any(work.iterdir()), "nothing written"
 
 
 # --- end to end: --jobs 2 against --jobs 1, and a Ray cluster of two nodes -------------------
