@@ -55,6 +55,7 @@ def main(entry: Callable[[list[str] | None], object], argv: list[str] | None = N
     from keras_models.runner import Interrupted
 
     interrupts.install()
+    interrupted = False
     verbose = "--verbose" in (sys.argv[1:] if argv is None else argv)
     with quiet.console(verbose):
         try:
@@ -71,11 +72,13 @@ def main(entry: Callable[[list[str] | None], object], argv: list[str] | None = N
             if report_interrupt:
                 print(f"interrupted: the run folder {stop.run_dir} is kept; continue it with "
                       f"`python -m experiments.{stop.experiment} --resume {stop.run_dir}`", file=sys.stderr)
-            sys.exit(INTERRUPTED)
+            interrupted = True
         except KeyboardInterrupt:
             if report_interrupt:
                 print(interrupts.NOTHING_WRITTEN, file=sys.stderr)
-            sys.exit(INTERRUPTED)
+            interrupted = True
+    if interrupted:
+        interrupts.exit_interrupted(INTERRUPTED)
 
 
 def argtype(check: checks.Check, name: str | None = None) -> Callable[[str], object]:

@@ -125,3 +125,21 @@ def callback():
             check()
 
     return StopOnInterrupt()
+
+
+def exit_interrupted(status: int) -> None:
+    """End a command stopped by Ctrl-C with `status` (130).
+
+    In the process of a command (``python -m experiments.<name>`` or a reproduce worker)
+    this is `os._exit` after flushing: a `KeyboardInterrupt` that passed through C code
+    running Python (pybind11's exec, during TensorFlow's import) leaves the interpreter
+    marked to end by re-raising SIGINT at exit, which would turn status 130 into "killed
+    by SIGINT". Everything the command writes is already closed (files are written
+    atomically). Anywhere else (a program or a test calling `cli.main`): `sys.exit`."""
+    module = _command_module() or ""
+    if threading.current_thread() is threading.main_thread() and \
+            (module.startswith("experiments.") or module == WORKER):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
