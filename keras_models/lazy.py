@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import importlib
 
+from keras_models.errors import UserError
+
 
 class LazyModule:
     """A stand-in for the module `name`; the first attribute access imports it."""
@@ -25,6 +27,15 @@ class LazyModule:
 
     def __repr__(self) -> str:
         return f"<lazy module {self._name!r}>"
+
+
+def extra(module: str, name: str, extra_name: str, needed_by: str, hint: str = ""):
+    """Import the optional `module` (`name`, of the package extra `extra_name`), or raise
+    `UserError`: `needed_by` needs it, the install command, then `hint`."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise UserError(f"{needed_by} needs {name}: pip install -e \".[{extra_name}]\"{hint}") from None
 
 
 keras = LazyModule("keras")

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from keras_models import checks, outputs, runfiles
 from keras_models.errors import UserError
+from keras_models.lazy import extra
 
 TRACKERS = ("mlflow",)
 #: the environment variable that turns tracking on for every command
@@ -52,11 +53,7 @@ def resolve(track: str | None) -> str | None:
 
 
 def _mlflow():
-    try:
-        import mlflow
-    except ImportError:
-        raise UserError("--track mlflow needs MLflow: pip install -e \".[mlflow]\" (or drop --track)") from None
-    return mlflow
+    return extra("mlflow", "MLflow", "mlflow", "--track mlflow", " (or drop --track)")
 
 
 def store_uri(runs_dir: Path) -> str:

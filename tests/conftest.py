@@ -325,3 +325,13 @@ def refuse_case(module: str, case: tuple, tmp_path: Path, default: tuple | None 
     if default is not None and default[0] not in args:
         args += [default[0], str(default[1](tmp_path))]
     return run_refused(module, *args, "--runs-dir", tmp_path / "runs", expected=expected, cwd=tmp_path, env=env)
+
+
+@pytest.fixture
+def roots(tmp_path, monkeypatch):
+    """An empty download cache in `tmp_path` and no $KERAS_MODELS_DATA; downloads allowed
+    (the tests download only from 127.0.0.1)."""
+    monkeypatch.setenv("KERAS_MODELS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("KERAS_MODELS_DATA", raising=False)
+    monkeypatch.delenv("KERAS_MODELS_OFFLINE", raising=False)
+    return tmp_path

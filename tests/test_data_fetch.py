@@ -76,15 +76,6 @@ def server():
     served.httpd.server_close()
 
 
-@pytest.fixture
-def roots(tmp_path, monkeypatch):
-    """An empty cache and no $KERAS_MODELS_DATA; downloads allowed (only to 127.0.0.1 here)."""
-    monkeypatch.setenv("KERAS_MODELS_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv("KERAS_MODELS_DATA", raising=False)
-    monkeypatch.delenv("KERAS_MODELS_OFFLINE", raising=False)
-    return tmp_path
-
-
 def digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 

@@ -14,15 +14,7 @@ from keras_models.errors import UserError
 URL = "https://example.invalid/nab/z.csv"
 
 
-@pytest.fixture
-def data_env(tmp_path, monkeypatch):
-    monkeypatch.setenv("KERAS_MODELS_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv("KERAS_MODELS_DATA", raising=False)
-    monkeypatch.delenv("KERAS_MODELS_OFFLINE", raising=False)
-    return tmp_path
-
-
-def test_offline_raises_without_calling_the_downloader(data_env, monkeypatch):
+def test_offline_raises_without_calling_the_downloader(roots, monkeypatch):
     monkeypatch.setenv("KERAS_MODELS_OFFLINE", "1")
 
     def no_download(*args, **kwargs):
@@ -31,10 +23,10 @@ def test_offline_raises_without_calling_the_downloader(data_env, monkeypatch):
     monkeypatch.setattr(datapaths, "fetch_file", no_download)
     with pytest.raises(UserError, match=r"downloads are off \(\$KERAS_MODELS_OFFLINE is set\).*KERAS_MODELS_DATA"):
         datapaths.resolve("nab/z.csv", remote=datapaths.Remote("https://example.invalid/z.csv", hashlib.sha256(b"x").hexdigest()))
-    assert not (data_env / "cache").exists()
+    assert not (roots / "cache").exists()
 
 
-def test_unsupported_url_is_a_user_error(data_env, tmp_path):
+def test_unsupported_url_is_a_user_error(roots, tmp_path):
     source = tmp_path / "origin.csv"
     source.write_bytes(b"x")
     with pytest.raises(UserError, match="cannot download file://.*KERAS_MODELS_DATA"):
@@ -47,17 +39,17 @@ def test_sha256_of(tmp_path):
     assert datapaths.sha256_of(path) == hashlib.sha256(b"abc" * 1000).hexdigest()
 
 
-def test_resolve_dir_order_and_errors(data_env, monkeypatch):
-    cached = data_env / "cache" / "images" / "set"
+def test_resolve_dir_order_and_errors(roots, monkeypatch):
+    cached = roots / "cache" / "images" / "set"
     cached.mkdir(parents=True)
     assert datapaths.resolve_dir("images/set") == cached
-    local = data_env / "local" / "images" / "set"
+    local = roots / "local" / "images" / "set"
     local.mkdir(parents=True)
-    monkeypatch.setenv("KERAS_MODELS_DATA", str(data_env / "local"))
+    monkeypatch.setenv("KERAS_MODELS_DATA", str(roots / "local"))
     assert datapaths.resolve_dir("images/set") == local
     with pytest.raises(UserError, match="is a file, not a folder; give --data a folder"):
-        (data_env / "file").write_text("x")
-        datapaths.resolve_dir("images/set", explicit=data_env / "file", flag="--data")
+        (roots / "file").write_text("x")
+        datapaths.resolve_dir("images/set", explicit=roots / "file", flag="--data")
     with pytest.raises(UserError, match="images/other not found in .*; set KERAS_MODELS_DATA"):
         datapaths.resolve_dir("images/other")
 

@@ -22,11 +22,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 from keras_models.errors import UserError
+from keras_models.lazy import extra
 from keras_models.reports.makespan import longest_first
 from keras_models.reports.plan import AUDIT_EXPERIMENT
 from keras_models.reports.runs import FAILED, RunState, inspect, worker_command
@@ -43,11 +43,7 @@ STOP_WAIT_S = 150
 
 
 def _import_ray():
-    try:
-        import ray
-    except ImportError:
-        raise UserError("--ray needs Ray: pip install -e \".[ray]\" (on the driver and on every node)") from None
-    return ray
+    return extra("ray", "Ray", "ray", "--ray", " (on the driver and on every node)")
 
 
 def _reachable(address: str) -> None:
