@@ -111,9 +111,10 @@ def run_here(module: str, *args, cwd: Path, env: dict | None = None, input: str 
     saved_env, saved_cwd, saved_stdin = dict(os.environ), os.getcwd(), sys.stdin
     out, err = io.StringIO(), io.StringIO()
     code = 0
+    environment = command_env(Path(cwd), env)  # read before the clear: it starts from this process's environment
     try:
         os.environ.clear()
-        os.environ.update(command_env(Path(cwd), env))
+        os.environ.update(environment)
         os.chdir(cwd)
         sys.stdin = io.StringIO(input or "")
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
