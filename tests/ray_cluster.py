@@ -53,6 +53,14 @@ def kill_marked(mark: str) -> None:
             pass
 
 
+def loopback_resolution() -> str:
+    """The address Ray's clients connect to when told 127.0.0.1 (Ray replaces a loopback
+    address by the machine's own network address, found from its route to the internet)."""
+    out = subprocess.run([sys.executable, "-c", "from ray._private.services import resolve_ip_for_localhost; "
+                          "print(resolve_ip_for_localhost('127.0.0.1'))"], capture_output=True, text=True, timeout=120)
+    return (out.stdout.strip().splitlines() or ["?"])[-1]
+
+
 class Cluster:
     """Nodes of one Ray cluster; `address` is the head's HOST:PORT."""
 
