@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -105,7 +106,8 @@ def test_a_run_asks_ray_for_a_gpu_only_where_the_cluster_has_one():
 @pytest.mark.parametrize("args, expected", [
     (["--jobs", "0"], "--jobs: expected a positive integer"),
     (["--ray", "--jobs", "2"], "--ray and --jobs do not go together"),
-    (["--ray", "127.0.0.1:{port}"], "no Ray cluster answers there"),
+    pytest.param(["--ray", "127.0.0.1:{port}"], "no Ray cluster answers there", marks=pytest.mark.skipif(
+        importlib.util.find_spec("ray") is None, reason="Ray is not installed (pip install -e \".[ray]\")")),
     (["--jobs", "2", "--from-runs", "."], "--from-runs trains nothing"),
 ])
 def test_bad_spreading_flags_end_with_one_line_and_exit_2(tmp_path, args, expected):
@@ -253,6 +255,7 @@ def test_a_runs_folder_one_node_cannot_reach_is_refused(cluster, tmp_path):
 
 
 def test_tune_on_an_unreachable_ray_cluster_is_refused_before_any_folder(tmp_path):
+    pytest.importorskip("ray", reason="Ray is not installed (pip install -e \".[ray]\")")
     from keras_models.tuning.distributed import free_port
 
     run_refused("experiments.tune", "--model", "nab_base", "--trials", "2", "--epochs", "1", "--ray",
