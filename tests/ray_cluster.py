@@ -1,4 +1,5 @@
-"""A throw-away Ray cluster on 127.0.0.1 for the tests: nodes started by `ray start --block`
+"""A throw-away Ray cluster on this machine for the tests (nodes started on 127.0.0.1; Ray
+announces them at the machine's own address, which stays on this machine): nodes started by `ray start --block`
 with their own ports and temp folder, each process marked by an environment variable so
 that teardown (and a test killing a node) ends exactly this cluster's processes, by id."""
 
@@ -53,14 +54,6 @@ def kill_marked(mark: str) -> None:
             pass
 
 
-def loopback_resolution() -> str:
-    """The address Ray's clients connect to when told 127.0.0.1 (Ray replaces a loopback
-    address by the machine's own network address, found from its route to the internet)."""
-    out = subprocess.run([sys.executable, "-c", "from ray._private.services import resolve_ip_for_localhost; "
-                          "print(resolve_ip_for_localhost('127.0.0.1'))"], capture_output=True, text=True, timeout=120)
-    return (out.stdout.strip().splitlines() or ["?"])[-1]
-
-
 class Cluster:
     """Nodes of one Ray cluster; `address` is the head's HOST:PORT."""
 
@@ -73,7 +66,9 @@ class Cluster:
     def start_node(self, name: str, head: bool = False, prefix: list[str] | None = None, cpus: int = 1) -> str:
         """Start a node (`prefix` wraps the command, e.g. in another mount namespace); its mark."""
         mark = f"{self.id}-{name}"
-        ports = _free_ports(8)
+        ports = _free_ports(9)
+        while any(ports[3] <= port <= ports[3] + 40 for i, port in enumerate(ports) if i != 3):
+            ports = _free_ports(9)  # the worker ports' range must not hold another component's port
         temp = Path("/tmp") / f"kmray-{mark}"  # short: Ray's socket paths must fit in 107 characters
         args = [RAY, "start", "--block", "--num-cpus", str(cpus), "--num-gpus", "0", "--node-ip-address", "127.0.0.1",
                 "--object-store-memory", str(80 * 2 ** 20), "--node-manager-port", str(ports[1]),
@@ -83,7 +78,7 @@ class Cluster:
                 "--runtime-env-agent-port", str(ports[7]), "--disable-usage-stats"]
         if head:
             args += ["--head", "--port", str(ports[0]), "--include-dashboard", "false", "--temp-dir", str(temp),
-                     "--ray-client-server-port", str(_free_ports(1)[0])]
+                     "--ray-client-server-port", str(ports[8])]
             self.address = f"127.0.0.1:{ports[0]}"
         else:
             args += ["--address", self.address]
