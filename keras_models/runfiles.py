@@ -49,6 +49,7 @@ from pathlib import Path
 
 from keras_models.errors import UserError
 from keras_models.jsonshape import problem
+from keras_models import backup_layout
 from keras_models.runshapes import (AUDIT_SHAPE, BACKUP_JSON, CONFIG_SHAPE, DATA_SHAPES, METRICS_REQUIRED,
                                      METRICS_SHAPE, NAB, TRACKING_SHAPE)
 
@@ -325,25 +326,26 @@ def check_resume_state(folder: Path) -> None:
     read_history(folder)
     backup = folder / "backup"
     restart = f"delete the folder {backup} to train the run again from its first epoch, or start a new run"
-    for name, shape in BACKUP_JSON.items():
-        for path in (backup / name, backup / f"{name}.bkp"):
-            if path.exists():
-                read_json(path, shape, restart)
-    # each state file is written after what it goes with: one alone was deleted or lost
-    for state, needs in (("training_metadata.json", ("latest.weights.h5", "latest.weights.h5.bkp")),
-                         ("run_state.json", ("run_state.npz",))):
-        if (backup / state).exists() and not any((backup / name).exists() for name in needs):
-            raise UserError(f"{backup / needs[0]}: missing, though {state} records a finished epoch; {restart}")
-    if (backup / "run_state.npz").exists():
-        found = _archive_problem(backup / "run_state.npz", ())
-        if found:
-            raise UserError(f"{backup / 'run_state.npz'}: damaged, {found}; {restart}")
-    weights = [p for p in (backup / "latest.weights.h5", backup / "latest.weights.h5.bkp") if p.exists()]
-    if weights and all(_h5_problem(p) for p in weights):
-        raise UserError(f"{weights[0]}: damaged, {_h5_problem(weights[0])}; {restart}")
+    latest = backup_layout.latest_epoch_folder(backup)  # None: no epoch finished (a .tmp folder is not whole)
+    if latest is not None:
+        _check_backup(latest, restart)
     tuner = folder / "tuner"
     for path in sorted(tuner.glob("*/oracle.json")) + sorted(tuner.glob("*/trial_*/trial.json")):
         read_json(path, dict, f"delete the folder {tuner} to search again from the first trial, or start a new run")
+
+
+def _check_backup(latest: Path, restart: str) -> None:
+    """The files of the last finished epoch's backup folder (`keras_models.backup_layout`)."""
+    for name in backup_layout.FILES:
+        if not (latest / name).is_file():
+            raise UserError(f"{latest / name}: missing from the backup of a finished epoch; {restart}")
+    for name, shape in BACKUP_JSON.items():
+        read_json(latest / name, shape, restart)
+    for name, problem in ((backup_layout.ARRAYS, lambda p: _archive_problem(p, ())),
+                          (backup_layout.WEIGHTS, _h5_problem)):
+        found = problem(latest / name)
+        if found:
+            raise UserError(f"{latest / name}: damaged, {found}; {restart}")
 
 
 def _h5_problem(path: Path) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from conftest import write_series, write_windows
-from keras_models import cli, nab, runfiles, runner, tune
+from keras_models import backup_layout, cli, nab, runfiles, runner, tune
 from keras_models.errors import UserError
 from keras_models.reports.plan import plan
 
@@ -53,14 +53,14 @@ def _make(config: nab.Config, finished: bool, labelled: bool = True) -> Path:
         _finish(run.path, loaded, config)
     else:
         (run.path / runfiles.HISTORY).write_text("epoch,loss,val_loss\n0,0.5,0.6\n")
-        backup = run.path / "backup"
-        backup.mkdir()
+        epoch = backup_layout.epoch_folder(run.path / "backup", 1)
+        epoch.mkdir(parents=True)
         import h5py
 
-        h5py.File(backup / "latest.weights.h5", "w").close()  # weights first, then the epoch that they finish
-        (backup / "training_metadata.json").write_text('{"epoch": 1, "batch": 0}')
-        np.savez(backup / "run_state.npz", seed_0=np.zeros(2))
-        (backup / "run_state.json").write_text('{"epoch": 1, "callbacks": []}')
+        h5py.File(epoch / backup_layout.WEIGHTS, "w").close()
+        (epoch / backup_layout.METADATA).write_text('{"epoch": 1, "batch": 0}')
+        np.savez(epoch / backup_layout.ARRAYS, seed_0=np.zeros(2))
+        (epoch / backup_layout.STATE).write_text('{"epoch": 1, "callbacks": []}')
     return run.path
 
 
@@ -279,12 +279,12 @@ def test_a_damaged_digest_is_named(made, tmp_path, capsys):
 # What --resume reloads besides config.json -----------------------------------
 #: case -> (the run folder, its file, the damage, the fix the line gives)
 STATE_DAMAGE = {
-    "training_metadata.json truncated": ("interrupted", "backup/training_metadata.json", _truncate, "backup"),
-    "run_state.json wrong shape": ("interrupted", "backup/run_state.json", _shape('{"epoch": "one"}'), "backup"),
-    "latest.weights.h5 garbage": ("interrupted", "backup/latest.weights.h5", _garbage, "backup"),
-    "latest.weights.h5 deleted": ("interrupted", "backup/latest.weights.h5", lambda path: path.unlink(), "backup"),
-    "run_state.npz garbage": ("interrupted", "backup/run_state.npz", _garbage, "backup"),
-    "run_state.npz deleted": ("interrupted", "backup/run_state.npz", lambda path: path.unlink(), "backup"),
+    "training_metadata.json truncated": ("interrupted", "backup/epoch-00001/training_metadata.json", _truncate, "backup"),
+    "run_state.json wrong shape": ("interrupted", "backup/epoch-00001/run_state.json", _shape('{"epoch": "one"}'), "backup"),
+    "model.weights.h5 garbage": ("interrupted", "backup/epoch-00001/model.weights.h5", _garbage, "backup"),
+    "model.weights.h5 deleted": ("interrupted", "backup/epoch-00001/model.weights.h5", lambda path: path.unlink(), "backup"),
+    "run_state.npz garbage": ("interrupted", "backup/epoch-00001/run_state.npz", _garbage, "backup"),
+    "run_state.npz deleted": ("interrupted", "backup/epoch-00001/run_state.npz", lambda path: path.unlink(), "backup"),
     "search config.json truncated": ("search", "config.json", _truncate, "train the run again"),
     "search config.json hand-edited": ("search", "config.json",
                                        _edit_json(lambda d: d["config"]["experiment"].update(window=10)),
@@ -302,6 +302,18 @@ def test_resume_refuses_a_damaged_backup_or_search(made, tmp_path, capsys, case)
     line = refused(capsys, "tune" if source == "search" else "nab_autoencoder", "--resume", run)
     assert f"{run / name}: " in line
     assert (f"delete the folder {run / fix}" if fix in ("backup", "tuner") else fix) in line
+
+
+def test_an_epoch_not_written_whole_is_ignored_and_the_last_whole_one_resumed(made, tmp_path):
+    """A process or machine that dies while a backup is written leaves a hidden .tmp folder
+    (its weights half written): the resume reads the previous epoch's whole folder."""
+    run = _copy(made["interrupted"], tmp_path)
+    partial = run / "backup" / ".epoch-00002.tmp"
+    partial.mkdir()
+    (partial / backup_layout.WEIGHTS).write_bytes(b"\x89HDF\r\n half a file")
+    (partial / backup_layout.STATE).write_text('{"epoch": 2, "callbacks": []}')
+    runfiles.check_resume_state(run)
+    assert backup_layout.latest_epoch_folder(run / "backup") == backup_layout.epoch_folder(run / "backup", 1)
 
 
 # Class 3: detection choice on runs it cannot rank ----------------------------

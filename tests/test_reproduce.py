@@ -290,11 +290,11 @@ def test_bad_flags_end_with_one_line_and_exit_2(tmp_path, args, expected):
 # --- a killed reproduce resumes ------------------------------------------------------------
 
 
-def _nab_data(root: Path) -> Path:
-    """$KERAS_MODELS_DATA with a synthetic Twitter_volume_AAPL and its labelled windows."""
+def _nab_data(root: Path, points: int = 900) -> Path:
+    """$KERAS_MODELS_DATA with a synthetic Twitter_volume_AAPL of `points` and its labelled windows."""
     series = root / "nab" / "data" / "realTweets"
     series.mkdir(parents=True)
-    write_series(series / "Twitter_volume_AAPL.csv", n=900)
+    write_series(series / "Twitter_volume_AAPL.csv", n=points)
     (root / "nab" / "labels").mkdir()
     windows = write_windows(root / "nab" / "labels" / "combined_windows.json", "Twitter_volume_AAPL.csv",
                             [("2015-03-02 13:00:00", "2015-03-02 15:00:00")])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, run_cli, run_refused
+from keras_models import backup_layout
 from keras_models.reports import makespan, ray_backend, scheduler
 from keras_models.reports.plan import plan
 from keras_models.reports.runs import FAILED, FINISHED, MISSING, RunState
@@ -149,12 +151,13 @@ def _numbers(metrics: dict, prefix: str = "") -> dict:
     return out
 
 
-def _env(tmp_path: Path) -> dict:
+def _env(tmp_path: Path, points: int = 900) -> dict:
+    """The commands' environment: synthetic NAB data (`points` of Twitter_volume_AAPL) and a fresh cache."""
     from test_reproduce import _nab_data
 
     data = tmp_path / "data"
     if not data.exists():
-        _nab_data(data)
+        _nab_data(data, points)
     return {**{k: v for k, v in os.environ.items() if k != "KERAS_MODELS_DATA"}, "KERAS_MODELS_DATA": str(data),
             "PYTHONPATH": str(REPO), "KERAS_MODELS_CACHE": str(tmp_path / "cache"), "PYTHONUNBUFFERED": "1"}
 
@@ -202,34 +205,52 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+#: two runs of 10 epochs (one a node) on a series long enough for an epoch to take seconds
+EPOCHS = ["--budget", "cpu", "--only", "nab-v2,nab-v3"]
+
+
+def _finished_epochs(folder: Path) -> int:
+    try:
+        latest = backup_layout.latest_epoch_folder(folder / "backup")
+        return json.loads((latest / backup_layout.STATE).read_text())["epoch"] if latest else 0
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
 @pytest.mark.slow
-def test_a_ray_run_survives_a_node_killed_mid_run(cluster, tmp_path):
+def test_a_ray_run_survives_a_node_killed_after_a_finished_epoch(cluster, tmp_path):
     from ray_cluster import marked_pids
 
-    env = _env(tmp_path)
-    reference = run_cli("experiments.reproduce", *TINY, "--runs-dir", "reference", cwd=tmp_path, env=env)
+    env = _env(tmp_path, points=12_000)
+    reference = run_cli("experiments.reproduce", *EPOCHS, "--runs-dir", "reference", cwd=tmp_path, env=env)
     assert reference.returncode == 0, reference.stderr[-2000:]
     runs = tmp_path / "shared-runs"
-    driver = subprocess.Popen([sys.executable, "-m", "experiments.reproduce", *TINY, "--runs-dir", str(runs),
+    driver = subprocess.Popen([sys.executable, "-m", "experiments.reproduce", *EPOCHS, "--runs-dir", str(runs),
                                "--ray", cluster.address], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
     second = cluster.marks[1]
     deadline = time.time() + 300
-    killed = None
+    killed, epochs = None, 0
     while killed is None and time.time() < deadline and driver.poll() is None:
-        # the worker trains on the second node once its folder has config.json
+        # kill the second node once its run has finished (and backed up) an epoch, before its last
         for folder in runs.glob("nab_autoencoder/*"):
-            if (folder / "config.json").exists() and not (folder / "metrics.json").exists() and any(
+            epochs = _finished_epochs(folder)
+            if 1 <= epochs < 9 and not (folder / "metrics.json").exists() and any(
                     folder.name in _cmdline(pid) for pid in marked_pids(second)):
                 killed = folder
                 cluster.kill(second)
                 break
-        time.sleep(0.1)
+        time.sleep(0.05)
     output = driver.communicate(timeout=600)[0]
     assert driver.returncode == 0, output[-3000:]
-    assert killed is not None, "the second node trained no run: " + output[-2000:]
+    assert killed is not None, "the second node trained no run past an epoch: " + output[-2000:]
     assert "[2/2]" in output and "FAILED" not in output, output[-2000:]
-    assert "=== resuming" in (killed / "train.log").read_text(), "the retried task resumes the run's folder"
+    resumed = (killed / "train.log").read_text().split("=== resuming", 1)
+    assert len(resumed) == 2, "the retried task resumes the run's folder"
+    first_epoch = re.search(r"Epoch (\d+)/10", resumed[1])
+    assert first_epoch and int(first_epoch.group(1)) > epochs, "it goes on after the epochs it had finished"
+    print(f"killed the node training {killed.name} after {epochs} finished epoch(s); the retried task resumed at "
+          f"epoch {first_epoch.group(1)}/10")
     assert _metrics(runs) == _metrics(tmp_path / "reference") != {}
     assert next(tmp_path.glob("reports/*/REPORT.md")).is_file()
 
