@@ -249,7 +249,8 @@ def gru1d(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: int = 128
 @register_model("heartbeat", recipe="cpu", view="1d", source="report 000, 1D baseline (checked with torch)",
                 note="no documented count: transformer2d_resnet with 1D convolutions; equals the PyTorch "
                      "reference's (199,813 with 1 block, 8 heads, linear head; +512 BatchNorm statistics)",
-                input_shape=(192, 1), check=lambda kw: _check_heads(kw, "hidden"), tunable=_TRANSFORMER_SPACE)
+                input_shape=(192, 1), check=lambda kw: _check_heads(kw, "hidden"), tunable=_TRANSFORMER_SPACE,
+                test_kwargs=dict(hidden=16, num_heads=2))
 def transformer1d_resnet(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: int = 128,
                          num_heads: int = 8, num_blocks: int = 1, dropout: float = 0.2,
                          head: str = "linear") -> keras.Model:
