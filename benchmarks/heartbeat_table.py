@@ -31,7 +31,8 @@ from keras_models.heartbeat.recipe import RECIPES
 
 MODELS = tuple(registry.names("heartbeat"))
 #: the report's order of the models in the table
-TABLE_MODELS = ("cnn2d_resnet", "transformer2d_resnet", "attention_gru", "cnn1d_resnet", "gru1d")
+TABLE_MODELS = ("cnn2d_resnet", "transformer2d_resnet", "attention_gru", "cnn1d_resnet", "gru1d",
+                "transformer1d_resnet")
 #: cnn2d_resnet with every balance option, then the other models with class weights.
 DEFAULT_RUNS = tuple(f"{TABLE_MODELS[0]}:{method}" for method in BALANCE_METHODS) + tuple(
     f"{model}:class-weights" for model in TABLE_MODELS[1:])
@@ -51,7 +52,7 @@ def run_spec(text: str) -> tuple[str, str]:
 def build_parser() -> cli.ArgumentParser:
     parser = cli.ArgumentParser(prog="python -m benchmarks.heartbeat_table", description=__doc__.split("\n")[0])
     parser.add_argument("--runs", nargs="+", type=run_spec, default=[run_spec(r) for r in DEFAULT_RUNS],
-                        metavar="MODEL:BALANCE", help="configurations to train (default: the nine of the table)")
+                        metavar="MODEL:BALANCE", help="configurations to train (default: the ten of the table)")
     parser.add_argument("--recipe", default="report", choices=list(RECIPES),
                         help="training recipe of every run (default report: float32, the report's setting)")
     parser.add_argument("--split", default="intra", choices=["intra", "inter"], help="beat split (default intra)")

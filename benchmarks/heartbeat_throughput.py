@@ -31,7 +31,7 @@ import json
 from benchmarks import peak_flops, timing
 from keras_models import checks, cli
 
-MODELS = ("cnn2d_resnet", "transformer2d_resnet", "attention_gru")
+MODELS = ("cnn2d_resnet", "transformer2d_resnet", "attention_gru", "transformer1d_resnet")
 FRAMEWORKS = ("keras", "torch")
 PRECISIONS = ("float32", "mixed_bfloat16")
 PEAK_DTYPE = {"float32": "float32", "mixed_bfloat16": "bfloat16"}
@@ -47,7 +47,7 @@ def build_parser() -> cli.ArgumentParser:
                         help="epochs per setting, the first one warm-up (default 6: 5 timed)")
     parser.add_argument("--batch-size", type=cli.positive_int, default=32, help="batch size (default 32, the report's)")
     parser.add_argument("--samples-2d", type=cli.positive_int, default=2048,
-                        help="random beats per epoch for the 2D models (default 2048)")
+                        help="random beats per epoch for the CNN and the transformers (default 2048)")
     parser.add_argument("--samples-1d", type=cli.positive_int, default=512,
                         help="random beats per epoch for attention_gru (default 512: it is ~10x slower)")
     parser.add_argument("--child", help=argparse.SUPPRESS)

@@ -33,7 +33,7 @@ import json
 from benchmarks import timing
 from keras_models import checks, cli
 
-MODELS = ("cnn2d_resnet", "transformer2d_resnet", "cnn1d_resnet", "attention_gru", "gru1d")
+MODELS = ("cnn2d_resnet", "transformer2d_resnet", "cnn1d_resnet", "attention_gru", "gru1d", "transformer1d_resnet")
 SLOW_MODELS = ("attention_gru", "gru1d")
 BASELINE = {"precision": "float32", "batch_size": 32, **timing.KERAS_DEFAULTS}
 VARIANTS = {

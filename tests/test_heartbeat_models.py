@@ -16,6 +16,7 @@ EXPECTED = {
     "attention_gru": ((192, 1), 513_797, 0),  # report 000's hand count
     "cnn1d_resnet": ((192, 1), 1_673_477, 768),
     "gru1d": ((192, 1), 447_237, 0),
+    "transformer1d_resnet": ((192, 1), 199_813, 512),
 }
 
 
@@ -48,6 +49,9 @@ def test_transformer_heads():
     assert mlp.get_layer("head_dense").units == 64
     with pytest.raises(ValueError, match="head"):
         heartbeat.transformer2d_resnet(head="conv")
+    mlp_1d = heartbeat.transformer1d_resnet(head="mlp")
+    assert _count(mlp_1d.trainable_weights) == 207_749
+    assert mlp_1d.get_layer("tokens").output.shape == (None, 96, 128)
 
 
 def test_without_cudnn_keeps_weights_and_outputs():

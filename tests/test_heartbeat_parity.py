@@ -16,6 +16,8 @@ CASES = [
     ("cnn2d_resnet", {"hidden": 16, "num_blocks": 2}),
     ("transformer2d_resnet", {}),
     ("transformer2d_resnet", {"hidden": 32, "num_heads": 4, "num_blocks": 2, "head": "mlp"}),
+    ("transformer1d_resnet", {}),
+    ("transformer1d_resnet", {"hidden": 32, "num_heads": 4, "num_blocks": 2, "head": "mlp"}),
     ("attention_gru", {}),
     ("attention_gru", {"hidden": 16, "num_layers": 2, "num_heads": 2}),
 ]
@@ -28,10 +30,10 @@ def _randomize_norms(model) -> None:
     """Non-trivial norm parameters and running statistics, so that copying them is tested."""
     with torch.no_grad():
         for module in model.modules():
-            if isinstance(module, (torch.nn.BatchNorm2d, torch.nn.LayerNorm)):
+            if isinstance(module, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d, torch.nn.LayerNorm)):
                 module.weight.uniform_(0.5, 1.5)
                 module.bias.uniform_(-0.5, 0.5)
-            if isinstance(module, torch.nn.BatchNorm2d):
+            if isinstance(module, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
                 module.running_mean.uniform_(-0.5, 0.5)
                 module.running_var.uniform_(0.5, 2.0)
 

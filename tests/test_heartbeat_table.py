@@ -9,11 +9,12 @@ from benchmarks import heartbeat_table
 from conftest import run_refused
 
 
-def test_default_runs_are_the_nine_of_the_table():
+def test_default_runs_are_the_ten_of_the_table():
     args = heartbeat_table.build_parser().parse_args([])
     assert args.runs[:5] == [("cnn2d_resnet", m) for m in
                              ("none", "class-weights", "oversample-semi", "oversample-full", "smote")]
-    assert [m for m, _ in args.runs[5:]] == ["transformer2d_resnet", "attention_gru", "cnn1d_resnet", "gru1d"]
+    assert [m for m, _ in args.runs[5:]] == ["transformer2d_resnet", "attention_gru", "cnn1d_resnet", "gru1d",
+                                             "transformer1d_resnet"]
     assert {b for _, b in args.runs[5:]} == {"class-weights"}
 
 

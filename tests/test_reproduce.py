@@ -83,7 +83,7 @@ def test_every_budget_plans_every_run_the_entries_need(budget, tmp_path):
     needed = {key for entry in documented.entries() for key in entry.runs}
     assert needed <= set(keys) if budget != "smoke" else {k for k in keys if k.startswith("heartbeat-")} == {
         f"heartbeat-{m}-class-weights" for m in ("cnn2d_resnet", "transformer2d_resnet", "attention_gru",
-                                                 "cnn1d_resnet")}
+                                                 "cnn1d_resnet", "transformer1d_resnet")}
     for run in runs:
         assert run.estimate_s > 0 and run.protocol
         assert run.run_id == f"reproduce-{budget}-{run.key}"
@@ -122,7 +122,7 @@ EXPECTED = {
     "heartbeat.claim.class_weights": REPRODUCED,       # claim: holds
     "heartbeat.claim.smote_cnn1d": SHORT,              # claim: within the margin
     "heartbeat.claim.layernorm_gru": REPRODUCED,       # claim read from history.csv
-    "heartbeat.claim.transformer_2d": NOT_COMPARABLE,  # no run can test it
+    "heartbeat.claim.transformer_2d": SHORT,           # claim: the two transformers tie
     "ag_news.dropout-es.accuracy": NOT_COMPARABLE,     # small protocol
     "heartbeat.claim.smote_gru_best": NOT_COMPARABLE,  # its run is missing
 }
@@ -198,7 +198,7 @@ def test_a_report_from_synthetic_runs_gives_every_entry_its_verdict(tmp_path):
     assert "figures/images-comparison.png" in text and (path.parent / "figures" / "images-comparison.png").is_file()
     assert f"(../../runs/nab_autoencoder/{runs[1].run_id})" in text, "run folders are linked"
     assert "tensorflow" in text and "seeds | 42" in text.replace("  ", " ")
-    assert f"23 of the plan's 24 runs are finished; 1 are not (yet)" in text
+    assert f"24 of the plan's 25 runs are finished; 1 are not (yet)" in text
 
     # the published copy for docs/: figures beside it, run folders named (they are not committed)
     docs = published.read_text()

@@ -1,7 +1,7 @@
 """Heartbeat classifiers of report 000 (MIT-BIH beats, 5 AAMI classes).
 
 Ports of the report's PyTorch models, layer for layer (their PyTorch references
-are in `keras_models.torch_refs.heartbeat`), and two 1D baselines:
+are in `keras_models.torch_refs.heartbeat`), and three 1D baselines:
 
 ==========================  =============  ==================================
 builder                     input          from
@@ -10,6 +10,7 @@ builder                     input          from
 `transformer2d_resnet`      (16, 12, 1)    report: Transformer2DResNet (ported)
 `attention_gru`             (192, 1)       report: AttentionGRU (ported)
 `cnn1d_resnet`              (192, 1)       baseline: 1D analogue of cnn2d_resnet
+`transformer1d_resnet`      (192, 1)       baseline: 1D analogue of transformer2d_resnet
 `gru1d`                     (192, 1)       baseline: attention_gru without attention
 ==========================  =============  ==================================
 
@@ -43,6 +44,15 @@ _DROPOUT = float_range(0.0, 0.3, step=0.1)
 _CNN_SPACE = {"hidden": choice(32, 64, 128), "num_blocks": int_range(1, 2)}
 
 
+def _conv_layers(rank: int) -> tuple:
+    """The layer classes over `rank` (1 or 2) spatial dimensions:
+    (convolution, max pooling, zero padding, `ResNetBlock1D` or `ResNetBlock2D`)."""
+    return {
+        1: (layers.Conv1D, layers.MaxPooling1D, layers.ZeroPadding1D, custom_layers.ResNetBlock1D),
+        2: (layers.Conv2D, layers.MaxPooling2D, layers.ZeroPadding2D, custom_layers.ResNetBlock2D),
+    }[rank]
+
+
 def _cnn_resnet(name: str, input_shape: tuple, num_classes: int, hidden: int, num_blocks: int) -> keras.Model:
     """Conv -> ReLU -> BN -> ResNet blocks -> MaxPool(2) -> Flatten -> Dense -> ReLU -> Dense,
     in 1D or 2D according to ``len(input_shape)``.
@@ -52,10 +62,7 @@ def _cnn_resnet(name: str, input_shape: tuple, num_classes: int, hidden: int, nu
     with a plain transpose.
     """
     rank = len(input_shape) - 1
-    conv, pool, block = {
-        1: (layers.Conv1D, layers.MaxPooling1D, custom_layers.ResNetBlock1D),
-        2: (layers.Conv2D, layers.MaxPooling2D, custom_layers.ResNetBlock2D),
-    }[rank]
+    conv, pool, _, block = _conv_layers(rank)
     inputs = keras.Input(shape=input_shape, name="beat")
     x = conv(hidden, 3, padding="same", activation="relu", name="stem_conv")(inputs)
     x = layers.BatchNormalization(epsilon=NORM_EPSILON, momentum=BN_MOMENTUM, name="stem_bn")(x)
@@ -110,12 +117,47 @@ def cnn1d_resnet(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: in
     return _cnn_resnet("cnn1d_resnet", input_shape, num_classes, hidden, num_blocks)
 
 
+def _transformer_resnet(name: str, input_shape: tuple, num_classes: int, hidden: int, num_heads: int,
+                        num_blocks: int, dropout: float, head: str) -> keras.Model:
+    """Strided convolution -> ResNet block -> tokens -> transformer blocks -> mean -> head,
+    in 1D or 2D according to ``len(input_shape)``.
+
+    ``(batch, *spatial, 1)`` -> ZeroPadding(1) -> Conv(hidden, 3, stride 2) (PyTorch's
+    ``padding=1``) ``(batch, *ceil(spatial / 2), hidden)`` -> ResNet block -> tokens
+    ``(batch, prod(ceil(spatial / 2)), hidden)`` (row-major, as PyTorch's
+    ``flatten(2).transpose(1, 2)``) -> `PositionalEncoding` -> Dropout ->
+    `TransformerBlock` x num_blocks -> mean over tokens ``(batch, hidden)`` -> head ->
+    logits ``(batch, num_classes)``.
+    """
+    if head not in ("linear", "mlp"):
+        raise ValueError(f"head must be 'linear' or 'mlp', got {head!r}")
+    conv, _, pad, block = _conv_layers(len(input_shape) - 1)
+    inputs = keras.Input(shape=input_shape, name="beat")
+    # PyTorch pads 1 on every side; Keras "same" would pad only at the end here.
+    x = pad(1, name="stem_pad")(inputs)
+    x = conv(hidden, 3, strides=2, name="stem_conv")(x)
+    x = block(hidden, name="resnet_block")(x)
+    x = layers.Reshape((-1, hidden), name="tokens")(x)
+    x = custom_layers.PositionalEncoding(name="positional_encoding")(x)
+    x = layers.Dropout(dropout, name="embedding_dropout")(x)
+    for i in range(1, num_blocks + 1):
+        x = custom_layers.TransformerBlock(num_heads, attention_dropout=dropout, name=f"transformer_block_{i}")(x)
+    x = layers.GlobalAveragePooling1D(name="mean_pool")(x)
+    if head == "mlp":
+        x = layers.Dense(hidden // 2, activation="relu", name="head_dense")(x)
+    x = layers.Dropout(dropout, name="head_dropout")(x)
+    outputs = layers.Dense(num_classes, name="logits")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+_TRANSFORMER_SPACE = {"hidden": choice(64, 128), "num_blocks": int_range(1, 2), "num_heads": choice(2, 4, 8),
+                      "dropout": float_range(0.1, 0.3, step=0.1), "head": choice("linear", "mlp")}
+
+
 @register_model("heartbeat", recipe="cpu", view="2d", source="report 000, Transformer2DResNet",
                 note="no documented count; equals the PyTorch reference's (397,189 with 1 block, 8 heads, "
                      "linear head; +512 BatchNorm statistics)",
-                input_shape=(16, 12, 1), check=lambda kw: _check_heads(kw, "hidden"),
-                tunable={"hidden": choice(64, 128), "num_blocks": int_range(1, 2), "num_heads": choice(2, 4, 8),
-                         "dropout": float_range(0.1, 0.3, step=0.1), "head": choice("linear", "mlp")})
+                input_shape=(16, 12, 1), check=lambda kw: _check_heads(kw, "hidden"), tunable=_TRANSFORMER_SPACE)
 def transformer2d_resnet(input_shape: tuple = (16, 12, 1), num_classes: int = 5, hidden: int = 128,
                          num_heads: int = 8, num_blocks: int = 1, dropout: float = 0.2,
                          head: str = "linear") -> keras.Model:
@@ -137,24 +179,8 @@ def transformer2d_resnet(input_shape: tuple = (16, 12, 1), num_classes: int = 5,
     Defaults: 397,189 trainable parameters (405,125 with ``head="mlp"``), plus 512
     BatchNorm moving statistics.
     """
-    if head not in ("linear", "mlp"):
-        raise ValueError(f"head must be 'linear' or 'mlp', got {head!r}")
-    inputs = keras.Input(shape=input_shape, name="beat")
-    # PyTorch pads 1 on every side; Keras "same" would pad only bottom/right here.
-    x = layers.ZeroPadding2D(1, name="stem_pad")(inputs)
-    x = layers.Conv2D(hidden, 3, strides=2, name="stem_conv")(x)
-    x = custom_layers.ResNetBlock2D(hidden, name="resnet_block")(x)
-    x = layers.Reshape((-1, hidden), name="tokens")(x)
-    x = custom_layers.PositionalEncoding(name="positional_encoding")(x)
-    x = layers.Dropout(dropout, name="embedding_dropout")(x)
-    for i in range(1, num_blocks + 1):
-        x = custom_layers.TransformerBlock(num_heads, attention_dropout=dropout, name=f"transformer_block_{i}")(x)
-    x = layers.GlobalAveragePooling1D(name="mean_pool")(x)
-    if head == "mlp":
-        x = layers.Dense(hidden // 2, activation="relu", name="head_dense")(x)
-    x = layers.Dropout(dropout, name="head_dropout")(x)
-    outputs = layers.Dense(num_classes, name="logits")(x)
-    return keras.Model(inputs, outputs, name="transformer2d_resnet")
+    return _transformer_resnet("transformer2d_resnet", input_shape, num_classes, hidden, num_heads, num_blocks,
+                               dropout, head)
 
 
 def _stacked_gru(x, hidden: int, num_layers: int, dropout: float, use_cudnn):
@@ -219,3 +245,26 @@ def gru1d(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: int = 128
     outputs = layers.Dense(num_classes, name="logits")(x[:, -1, :])
     return keras.Model(inputs, outputs, name="gru1d")
 
+
+@register_model("heartbeat", recipe="cpu", view="1d", source="report 000, 1D baseline (checked with torch)",
+                note="no documented count: transformer2d_resnet with 1D convolutions; equals the PyTorch "
+                     "reference's (199,813 with 1 block, 8 heads, linear head; +512 BatchNorm statistics)",
+                input_shape=(192, 1), check=lambda kw: _check_heads(kw, "hidden"), tunable=_TRANSFORMER_SPACE,
+                test_kwargs=dict(hidden=16, num_heads=2))
+def transformer1d_resnet(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: int = 128,
+                         num_heads: int = 8, num_blocks: int = 1, dropout: float = 0.2,
+                         head: str = "linear") -> keras.Model:
+    """1D transformer baseline: `transformer2d_resnet` with 1D convolutions on the padded beat.
+
+    ``(batch, 192, 1)`` -> Conv1D(hidden, 3, stride 2, padding 1) ``(batch, 96, hidden)``
+    -> `ResNetBlock1D` -> tokens ``(batch, 96, hidden)`` (one per pair of samples) ->
+    `PositionalEncoding` -> Dropout -> `TransformerBlock` x num_blocks -> mean over
+    tokens ``(batch, hidden)`` -> head -> logits ``(batch, num_classes)``.
+
+    Args: as `transformer2d_resnet`.
+
+    Defaults: 199,813 trainable parameters (207,749 with ``head="mlp"``), plus 512
+    BatchNorm moving statistics.
+    """
+    return _transformer_resnet("transformer1d_resnet", input_shape, num_classes, hidden, num_heads, num_blocks,
+                               dropout, head)

@@ -4,7 +4,8 @@ The modules re-create the report's PyTorch models layer for layer, with the same
 keyword hyper-parameters as the Keras builders in `keras_models.models.heartbeat`,
 and read the same input arrays: ``(batch, 16, 12, 1)`` for the 2D models (viewed
 as NCHW ``(batch, 1, 16, 12)``, as the course code does) and ``(batch, 192, 1)``
-for `AttentionGRU`. They return logits ``(batch, num_classes)``.
+for `AttentionGRU` and `Transformer1DResNet` (the latter viewed as NCL ``(batch, 1,
+192)``). They return logits ``(batch, num_classes)``.
 
 `copy_to_keras(torch_model, keras_model)` copies every parameter and BatchNorm
 running statistic into the Keras port, converting layouts:
@@ -32,19 +33,25 @@ import torch
 from torch import nn
 
 
-class ResNetBlock2D(nn.Module):
-    """conv3x3-BN-ReLU-conv3x3-BN + shortcut (1x1 conv if channels differ), ReLU.
-    ``(batch, in_channels, h, w)`` -> ``(batch, out_channels, h, w)``."""
+#: convolution and BatchNorm over 1 or 2 spatial dimensions
+_CONV = {1: (nn.Conv1d, nn.BatchNorm1d), 2: (nn.Conv2d, nn.BatchNorm2d)}
+
+
+class ResNetBlock(nn.Module):
+    """conv3-BN-ReLU-conv3-BN + shortcut (1x1 conv if channels differ), ReLU, over
+    `rank` spatial dimensions (2: the course's ``ResNetBlock2D``).
+    ``(batch, in_channels, *spatial)`` -> ``(batch, out_channels, *spatial)``."""
 
     keras_children = ("conv1", "bn1", "conv2", "bn2", "projection")
 
-    def __init__(self, in_channels: int, out_channels: int) -> None:
+    def __init__(self, in_channels: int, out_channels: int, rank: int = 2) -> None:
         super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, padding=1)
-        self.bn1 = nn.BatchNorm2d(out_channels)
-        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1)
-        self.bn2 = nn.BatchNorm2d(out_channels)
-        self.projection = nn.Conv2d(in_channels, out_channels, 1) if in_channels != out_channels else nn.Identity()
+        conv, norm = _CONV[rank]
+        self.conv1 = conv(in_channels, out_channels, 3, padding=1)
+        self.bn1 = norm(out_channels)
+        self.conv2 = conv(out_channels, out_channels, 3, padding=1)
+        self.bn2 = norm(out_channels)
+        self.projection = conv(in_channels, out_channels, 1) if in_channels != out_channels else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = torch.relu(self.bn1(self.conv1(x)))
@@ -98,7 +105,7 @@ class CNN2DResNet(nn.Module):
         self.image_shape = tuple(input_shape[:2])
         self.conv = nn.Conv2d(1, hidden, 3, padding=1)
         self.bn = nn.BatchNorm2d(hidden)
-        self.blocks = nn.ModuleList(ResNetBlock2D(hidden, hidden) for _ in range(num_blocks))
+        self.blocks = nn.ModuleList(ResNetBlock(hidden, hidden) for _ in range(num_blocks))
         pooled = (input_shape[0] // 2) * (input_shape[1] // 2)
         self.dense = nn.Linear(pooled * hidden, hidden)
         self.out = nn.Linear(hidden, num_classes)
@@ -118,14 +125,18 @@ class CNN2DResNet(nn.Module):
 class Transformer2DResNet(nn.Module):
     """Strided conv to 8x6 tokens, ResNet block, positional encoding, transformer
     blocks, mean over tokens, head ("linear": Dropout-Linear; "mlp": the course's
-    Linear-ReLU-Dropout-Linear)."""
+    Linear-ReLU-Dropout-Linear). ``(batch, 16, 12, 1)`` -> ``(batch, num_classes)``.
+
+    Subclasses set `rank` and the default `input_shape` (`Transformer1DResNet`)."""
+
+    rank = 2
 
     def __init__(self, input_shape: tuple = (16, 12, 1), num_classes: int = 5, hidden: int = 128,
                  num_heads: int = 8, num_blocks: int = 1, dropout: float = 0.2, head: str = "linear") -> None:
         super().__init__()
-        self.image_shape = tuple(input_shape[:2])
-        self.conv = nn.Conv2d(1, hidden, 3, stride=2, padding=1)
-        self.resnet_block = ResNetBlock2D(hidden, hidden)
+        self.image_shape = tuple(input_shape[:self.rank])
+        self.conv = _CONV[self.rank][0](1, hidden, 3, stride=2, padding=1)
+        self.resnet_block = ResNetBlock(hidden, hidden, self.rank)
         self.pos_encoder = PositionalEncoding(hidden, dropout)
         self.blocks = nn.ModuleList(TransformerBlock(hidden, num_heads, dropout) for _ in range(num_blocks))
         self.head = head
@@ -147,6 +158,16 @@ class Transformer2DResNet(nn.Module):
         head = [("head_dense", self.out[0])] if self.head == "mlp" else []
         return [("stem_conv", self.conv), ("resnet_block", self.resnet_block), *blocks, *head,
                 ("logits", self.out[-1])]
+
+
+class Transformer1DResNet(Transformer2DResNet):
+    """`Transformer2DResNet` with 1D convolutions: strided conv to 96 tokens.
+    ``(batch, 192, 1)`` -> ``(batch, num_classes)``."""
+
+    rank = 1
+
+    def __init__(self, input_shape: tuple = (192, 1), **kwargs) -> None:
+        super().__init__(input_shape, **kwargs)
 
 
 class AttentionGRU(nn.Module):
@@ -176,6 +197,7 @@ class AttentionGRU(nn.Module):
 MODELS = {
     "cnn2d_resnet": CNN2DResNet,
     "transformer2d_resnet": Transformer2DResNet,
+    "transformer1d_resnet": Transformer1DResNet,
     "attention_gru": AttentionGRU,
 }
 
