@@ -28,6 +28,7 @@ from pathlib import Path
 from keras_models import checks, cli, registry, runfiles
 from keras_models.heartbeat.balance import BALANCE_METHODS
 from keras_models.heartbeat.recipe import RECIPES
+from keras_models.heartbeat.splits import SPLITS
 
 MODELS = tuple(registry.names("heartbeat"))
 #: the report's order of the models in the table
@@ -55,7 +56,7 @@ def build_parser() -> cli.ArgumentParser:
                         metavar="MODEL:BALANCE", help="configurations to train (default: the ten of the table)")
     parser.add_argument("--recipe", default="report", choices=list(RECIPES),
                         help="training recipe of every run (default report: float32, the report's setting)")
-    parser.add_argument("--split", default="intra", choices=["intra", "inter"], help="beat split (default intra)")
+    parser.add_argument("--split", default="intra", choices=list(SPLITS), help="beat split (default intra)")
     parser.add_argument("--epochs", type=cli.positive_int, default=20, help="epochs per run (default 20)")
     parser.add_argument("--steps-per-epoch", type=cli.positive_int, default=None,
                         help="batches per epoch (default: the whole training split)")

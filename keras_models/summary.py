@@ -49,7 +49,10 @@ def plan_key(metrics: dict, config: dict) -> str | None:
         variant = (metrics.get("variant") or {}).get("name")
         return f"ag_news-{variant}" if variant else None
     if family == "heartbeat":
-        return f"heartbeat-{model}-{config.get('balance', 'class-weights')}"
+        from keras_models.reports.plan import heartbeat_key
+
+        return heartbeat_key(model, config.get("balance", "class-weights"), config.get("split", "intra"),
+                             config.get("beats", "annotated"))
     return None
 
 
@@ -67,12 +70,14 @@ def documented(key: str | None, metric: str) -> list[str]:
             continue
         (documented_key,) = entry.runs
         other_setting = _setting(documented_key, key)
-        if documented_key != key and other_setting is None:
-            continue
+        if documented_key != key and (other_setting is None or entry.literature):
+            continue  # another setting; a literature figure only beside a run of its own protocol
         value = f"{entry.documented:.2f} %" if isinstance(entry.rule, Points) else f"{entry.documented:g}"
         _, _, source = entry.measures.partition(", ")  # "test accuracy, Kachuee et al. 2018 (anchor)"
         source = source.removesuffix(" (anchor)") if source.count("(") >= source.count(")") else ""
         details = [f"report {entry.report}" + (f": {source}" if source else "")]
+        if entry.literature:  # a published figure the report does not give
+            details = [f"literature, not report {entry.report}: {entry.literature.split(',')[0]}"]
         if documented_key != key:
             details.append(f"with {other_setting}")
         shown.append(f"{value} ({', '.join(details)})")

@@ -61,6 +61,10 @@ def test_heartbeat_summary_names_the_setting_of_the_documented_numbers():
     assert "98.88 % (report 000: the course's CNN2DResNet, with class-weights)" in rows["test accuracy"][1]
     same = by_label(summary.rows(classifier_metrics("cnn2d_resnet", "heartbeat"), {"balance": "class-weights"}))
     assert "with class-weights" not in same["test accuracy"][1]
+    assert "literature" not in same["test accuracy"][1], "an inter-patient figure only beside an inter-patient run"
+    inter = by_label(summary.rows(classifier_metrics("cnn2d_resnet", "heartbeat"),
+                                  {"balance": "class-weights", "split": "inter"}))
+    assert "94.50 % (literature, not report 000: Mondéjar-Guerra" in inter["test accuracy"][1]
 
 
 def test_text_summary_shows_accuracy_and_loss_beside_the_variant_table():

@@ -216,6 +216,16 @@ def test_bad_lead_and_variant(record_dir):
         hb_beats.load_mitdb_beats(record_dir, records=[])
 
 
+def test_lead_by_name_where_the_record_has_it(record_dir):
+    by_name = hb_beats.read_record(record_dir, "900", lead_name="V1")
+    assert by_name.lead == "V1"
+    np.testing.assert_allclose(by_name.signal, -hb_beats.read_record(record_dir, "900", lead=0).signal, atol=1e-3)
+    assert hb_beats.read_record(record_dir, "900", lead=1, lead_name="II").lead == "V1"  # no such signal: `lead`
+    assert hb_beats.VARIANT_LEAD == {"annotated": None, "kachuee": "MLII"}
+    params = hb_beats.ExtractionParams()
+    assert hb_beats.cache_path("kachuee", ["900"], params).name != hb_beats.cache_path("annotated", ["900"], params).name
+
+
 def test_lead_1_is_read(record_dir):
     lead0 = hb_beats.read_record(record_dir, "900", lead=0)
     lead1 = hb_beats.read_record(record_dir, "900", lead=1)
@@ -394,6 +404,38 @@ def test_inter_patient_split_needs_record_ids_and_both_sets():
         hb_splits.inter_patient_split(no_records)
     with pytest.raises(UserError, match="no beats from the DS2 records"):
         hb_splits.inter_patient_split(fake_beatset({"101": [10, 10, 10, 10, 10]}))
+
+
+def kaggle_sized_beatset() -> BeatSet:
+    """The class counts of the Kaggle files (109,446 beats), one sample each (x (n, 1)) to stay small."""
+    totals = np.add(hb_splits.KAGGLE_COUNTS["train"], hb_splits.KAGGLE_COUNTS["test"])
+    y = np.repeat(np.arange(len(CLASS_NAMES)), totals)
+    return BeatSet(x=np.zeros((len(y), 1), np.float32), y=y, sample=np.arange(len(y)))
+
+
+def test_kaggle_split_takes_kaggles_test_share_of_every_class():
+    assert sum(hb_splits.KAGGLE_COUNTS["train"]) == 87_554 and sum(hb_splits.KAGGLE_COUNTS["test"]) == 21_892
+    beatset = kaggle_sized_beatset()
+    parts = hb_splits.split_beats(beatset, "kaggle", val_fraction=0.1, test_fraction=0.5, seed=42)  # 0.5 unused
+    assert len(parts["test"]) == 21_892 and len(parts["train"]) + len(parts["val"]) == 87_554
+    # stratified: each class within 3 beats of Kaggle's own test file
+    assert np.abs(parts["test"].class_counts() - hb_splits.KAGGLE_COUNTS["test"]).max() <= 3
+    rest = parts["train"].class_counts() + parts["val"].class_counts()
+    assert np.abs(parts["val"].class_counts() - 0.1 * rest).max() < 2   # validation: 0.1 of the training beats
+    assert len(np.unique(np.concatenate([p.sample for p in parts.values()]))) == len(beatset)  # disjoint, complete
+    assert {p.info["split"] for p in parts.values()} == {"kaggle"}
+
+
+def test_kaggle_split_is_seeded():
+    beatset = fake_beatset({"100": [700, 60, 120, 20, 100]})
+    parts = hb_splits.kaggle_split(beatset, val_fraction=0.1, seed=3)
+    again = hb_splits.kaggle_split(beatset, val_fraction=0.1, seed=3)
+    for name in hb_splits.PARTS:
+        np.testing.assert_array_equal(again[name].sample, parts[name].sample)
+    other = hb_splits.kaggle_split(beatset, val_fraction=0.1, seed=4)
+    assert not np.array_equal(other["test"].sample, parts["test"].sample)
+    with pytest.raises(UserError, match="val_fraction 1 is outside"):
+        hb_splits.kaggle_split(beatset, val_fraction=1)
 
 
 def test_split_validation():

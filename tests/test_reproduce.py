@@ -97,6 +97,26 @@ def test_every_budget_plans_every_run_the_entries_need(budget, tmp_path):
         assert all(not k.startswith("ag_news-") for k in comparable) == (budget == "cpu")
 
 
+def test_every_anchor_names_its_run_and_why_even_before_it_ran():
+    from keras_models.reports.assess import assess
+
+    anchors = [e for e in documented.entries() if e.part == "heartbeat" and e.kind == "number"
+               and not e.id.startswith("params.")]
+    assert len(anchors) == 10 and sum(bool(e.literature) for e in anchors) == 5
+    runs = {run.key: run for run in plan("cpu")}
+    for entry in anchors:
+        assert entry.compared, entry.id
+        (key,) = entry.runs
+        protocol = assess(entry, {}).protocol  # no run folder at all: the row still names the run
+        assert protocol.startswith(f"`{key}` ({entry.compared})"), protocol
+        assert ("literature anchor, not report 000" in entry.what) == bool(entry.literature)
+        config = runs[key].config
+        if ".kachuee." in entry.id or ".cvxtz." in entry.id:  # the Kaggle anchors: their own protocol
+            assert (config.balance, config.split, config.beats) == ("none", "kaggle", "annotated")
+        if ".inter." in entry.id:
+            assert (config.model, config.balance, config.split) == ("cnn2d_resnet", "class-weights", "inter")
+
+
 def test_only_keeps_parts_and_run_keys_and_refuses_unknown_names(tmp_path):
     assert {r.part for r in plan("smoke", tmp_path, ("nab",))} == {"nab"}
     assert [r.key for r in plan("smoke", tmp_path, ("nab-v3", "audit"))] == ["param-audit", "nab-v3"]
@@ -132,7 +152,7 @@ VALUES = {
     ("nab-base", "test.loss"): 3e-5, ("nab-v1", "test.loss"): 9e-4,
     ("images-vit", "test_metrics.accuracy"): 0.82, ("images-vgg", "test_metrics.accuracy"): 0.70,
     ("images-resnet", "test_metrics.accuracy"): 0.80,
-    ("heartbeat-cnn2d_resnet-class-weights", "test_metrics.accuracy"): 0.985,
+    ("heartbeat-cnn2d_resnet-none-kaggle", "test_metrics.accuracy"): 0.985,
     ("heartbeat-cnn2d_resnet-class-weights", "test_metrics.recall_macro"): 0.90,
     ("heartbeat-cnn2d_resnet-none", "test_metrics.recall_macro"): 0.80,
     ("heartbeat-cnn1d_resnet-smote", "test_metrics.f1_macro"): 0.851,
@@ -198,7 +218,17 @@ def test_a_report_from_synthetic_runs_gives_every_entry_its_verdict(tmp_path):
     assert "figures/images-comparison.png" in text and (path.parent / "figures" / "images-comparison.png").is_file()
     assert f"(../../runs/nab_autoencoder/{runs[1].run_id})" in text, "run folders are linked"
     assert "tensorflow" in text and "seeds | 42" in text.replace("  ", " ")
-    assert f"24 of the plan's 25 runs are finished; 1 are not (yet)" in text
+    assert f"28 of the plan's 29 runs are finished; 1 are not (yet)" in text
+    # each anchor row names the run it is set against and why; literature figures are marked as not the report's
+    kaggle = rows["heartbeat.cvxtz.accuracy"]["our_protocol"]
+    assert kaggle.startswith("`heartbeat-cnn2d_resnet-none-kaggle` (their protocol: balance none")
+    assert "split kaggle" in kaggle and "beats annotated" in kaggle and "Kaggle-proportion split" in kaggle
+    assert "literature anchor, not report 000: de Chazal" in text
+    assert rows["heartbeat.inter.mondejar.accuracy"]["our_protocol"].startswith(
+        "`heartbeat-cnn2d_resnet-class-weights-inter` (")
+    # the intra-patient runs beside the inter-patient and Kaggle-proportion ones
+    assert "### One model on several protocols" in text
+    assert "| `heartbeat-transformer2d_resnet-class-weights-inter` | transformer2d_resnet | class-weights | inter |" in text
 
     # the published copy for docs/: figures beside it, run folders named (they are not committed)
     docs = published.read_text()

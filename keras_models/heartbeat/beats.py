@@ -17,7 +17,9 @@ Two variants differ in where the R peaks come from:
     comparison with the literature need. This is the default for those reasons.
 
 ``"kachuee"``
-    Kachuee's own detector: split the record into consecutive 10 s windows (the last
+    Kachuee's own detector, on lead MLII (their "lead II") wherever the record has it
+    (all but 102 and 104, which have no MLII and give their first lead, V5; in 114
+    MLII is the second signal): split the record into consecutive 10 s windows (the last
     one shorter), min-max scale each window to [0, 1], take the local maxima above
     0.9 as R peaks, T = the median interval between those peaks, and cut 1.2 T
     samples from each peak, within its window. A peak is labelled with the class of
@@ -56,6 +58,8 @@ from keras_models.heartbeat.beatset import AAMI_CLASSES, BEAT_FS, BEAT_LENGTH, B
 #: The 48 records of the MIT-BIH Arrhythmia Database (PhysioNet mitdb 1.0.0).
 MITDB_RECORDS = registry.MITDB_RECORDS
 VARIANTS = ("annotated", "kachuee")
+#: the lead each variant reads by name where a record has it (else `ExtractionParams.lead`)
+VARIANT_LEAD = {"annotated": None, "kachuee": "MLII"}
 #: the files of one record: header, signals, cardiologists' beat annotations
 RECORD_SUFFIXES = (".hea", ".dat", ".atr")
 DEFAULT_VARIANT = "annotated"
@@ -72,7 +76,8 @@ class ExtractionParams:
 
     Attributes:
         lead: signal index in the record (0 = MLII in 45 of the 48 records; V5 in 102,
-            104 and 114).
+            104 and 114); the "kachuee" variant reads MLII by name instead where the
+            record has it (`VARIANT_LEAD`).
         fs: target sampling rate in Hz.
         window_s: length of the scaling window in seconds.
         threshold: R-peak threshold on the [0, 1]-scaled window ("kachuee" only).
@@ -101,6 +106,7 @@ class RawRecord:
 
     Attributes:
         name: record id, e.g. "100".
+        lead: the name of the signal read, e.g. "MLII".
         signal: (m,) float64 lead `lead` resampled to `fs`.
         fs: rate of `signal` in Hz.
         source_fs: the record's own rate in Hz (360 for MIT-BIH).
@@ -111,6 +117,7 @@ class RawRecord:
     """
 
     name: str
+    lead: str
     signal: np.ndarray
     fs: int
     source_fs: float
@@ -185,8 +192,12 @@ def check_records(folder: Path, records: Sequence[str]) -> None:
                 )
 
 
-def read_record(folder: Path, name: str, lead: int = 0, fs: int = BEAT_FS) -> RawRecord:
+def read_record(folder: Path, name: str, lead: int = 0, fs: int = BEAT_FS,
+                lead_name: str | None = None) -> RawRecord:
     """Read lead `lead` of record `name`, resample it to `fs` Hz, and keep its beat annotations.
+
+    With `lead_name` (e.g. "MLII") the signal of that name is read instead, where the
+    record has one; `lead` where it has not.
 
     Non-beat annotations (rhythm changes, noise, ``!`` flutter waves, ...) are left out;
     every beat symbol of MIT-BIH has an AAMI class.
@@ -201,6 +212,8 @@ def read_record(folder: Path, name: str, lead: int = 0, fs: int = BEAT_FS) -> Ra
         if not 0 <= lead < header.n_sig:
             raise UserError(f"MIT-BIH record {name} has {header.n_sig} signal(s); lead {lead} does not exist, "
                             f"use 0..{header.n_sig - 1}")
+        if lead_name is not None and lead_name in header.sig_name:
+            lead = header.sig_name.index(lead_name)
         record = wfdb.rdrecord(base, channels=[lead])
         annotation = wfdb.rdann(base, "atr")
     except UserError:
@@ -221,6 +234,7 @@ def read_record(folder: Path, name: str, lead: int = 0, fs: int = BEAT_FS) -> Ra
     symbols = symbols[is_beat]
     return RawRecord(
         name=name,
+        lead=str(header.sig_name[lead]),
         signal=signal,
         fs=fs,
         source_fs=source_fs,
@@ -389,8 +403,9 @@ def record_names(records: Sequence[str | int]) -> tuple[str, ...]:
 
 def cache_path(variant: str, records: Sequence[str], params: ExtractionParams) -> Path:
     """``<cache>/heartbeat/mitdb_<variant>_<hash>.npz``, the hash covering every parameter."""
+    named = {"lead_name": VARIANT_LEAD[variant]} if VARIANT_LEAD[variant] else {}
     key = json.dumps({"version": CACHE_VERSION, "variant": variant, "records": list(records),
-                      **asdict(params)}, sort_keys=True)
+                      **asdict(params), **named}, sort_keys=True)
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     return datapaths.cache_root() / "heartbeat" / f"mitdb_{variant}_{digest}.npz"
 
@@ -401,10 +416,12 @@ def build_beats(folder: Path, records: Sequence[str] = MITDB_RECORDS, variant: s
     check_variant(variant)
     records = record_names(records)
     check_records(folder, records)  # before the progress bar: fail fast, on one line
-    parts, totals = [], {}
+    parts, totals, leads = [], {}, {}
     for name in tqdm(records, desc=f"mitdb beats ({variant})", unit="record", disable=not progress):
-        beatset, stats = extract_record(read_record(folder, name, params.lead, params.fs), variant, params)
+        raw = read_record(folder, name, params.lead, params.fs, VARIANT_LEAD[variant])
+        beatset, stats = extract_record(raw, variant, params)
         parts.append(beatset)
+        leads[name] = raw.lead
         for key, value in stats.items():
             if key not in totals:
                 totals[key] = value
@@ -413,7 +430,7 @@ def build_beats(folder: Path, records: Sequence[str] = MITDB_RECORDS, variant: s
             else:
                 totals[key] += value
     info = {"source": "mitdb", "folder": str(folder), "variant": variant, "records": list(records),
-            "params": asdict(params), "extraction": totals}
+            "params": asdict(params), "leads": leads, "extraction": totals}
     return BeatSet(
         x=np.concatenate([p.x for p in parts]),
         y=np.concatenate([p.y for p in parts]),

@@ -47,7 +47,9 @@ class Config(TrainConfig):
     balance: str = option("none", checks.one_of(*BALANCE_METHODS),
                           f"class balancing of the training split: {', '.join(BALANCE_METHODS)}")
     split: str = option("intra", checks.one_of(*SPLITS),
-                        "intra (stratified random) or inter (de Chazal DS1/DS2) patient split")
+                        "intra (stratified random), inter (de Chazal DS1/DS2 patients) or kaggle (stratified "
+                        "random in the Kaggle CSVs' proportions: test 21,892/109,446, validation "
+                        "--val-fraction of the rest)")
     beats: str = option(DEFAULT_VARIANT, checks.one_of(*VARIANTS),
                         f"beat extraction from the raw MIT-BIH records: {', '.join(VARIANTS)}")
     mitdb: Path | None = option(None, checks.optional(checks.path), "folder of the raw MIT-BIH records")
@@ -55,7 +57,8 @@ class Config(TrainConfig):
                                      "Kaggle mitbih_train.csv or heart_big_train.parq (with --test-file)")
     test_file: Path | None = option(None, checks.optional(checks.path),
                                     "Kaggle mitbih_test.csv or heart_big_test.parq (with --train-file)")
-    val_fraction: float = option(0.1, checks.open_fraction, "validation share")
+    val_fraction: float = option(0.1, checks.open_fraction,
+                                 "validation share (intra: of all beats; inter, kaggle: of the training beats)")
     test_fraction: float = option(0.2, checks.open_fraction, "test share of the intra-patient split of the records")
     recipe: str | None = option(None, checks.optional(checks.one_of(*RECIPES)),
                                 f"training recipe: {' or '.join(RECIPES)} (default: the model's; report: the "

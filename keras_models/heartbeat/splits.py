@@ -1,10 +1,20 @@
 """Train/val/test splits of a `BeatSet`, and the 1D and 2D views the models take.
 
-Two splits:
+Three splits:
 
 ``"intra"`` (intra-patient)
     Beats drawn at random, stratified by class and seeded: beats of one patient land
     in train and test alike, so scores are optimistic (the usual Kaggle setting).
+    Validation and test are `val_fraction` and `test_fraction` of the whole set.
+``"kaggle"`` (intra-patient, in the proportions of the Kaggle CSVs)
+    The split of Kachuee et al.'s beats behind the Kaggle "ECG Heartbeat
+    Categorization" files (mitbih_train.csv 87,554 beats, mitbih_test.csv 21,892):
+    test = 21,892/109,446 of the beats, stratified by class and seeded (Kaggle's test
+    file holds 20.0 % of every class), and validation = `val_fraction` of the rest,
+    as a run given the two CSV files carves it from mitbih_train.csv. It is the
+    protocol of the figures published on those files (Kachuee et al. 2018 and the
+    notebooks that reuse them); the Kaggle files' own rows are not reproduced, only
+    their proportions (`KAGGLE_COUNTS`).
 ``"inter"`` (inter-patient, de Chazal et al. 2004)
     Train/val from the 22 DS1 records, test from the 22 DS2 records; the paced records
     102, 104, 107 and 217 are left out. No test patient is seen in training: the
@@ -25,7 +35,7 @@ from sklearn.model_selection import train_test_split
 from keras_models.errors import UserError
 from keras_models.heartbeat.beatset import CLASS_NAMES, BeatSet, class_counts
 
-SPLITS = ("intra", "inter")
+SPLITS = ("intra", "inter", "kaggle")
 VIEWS = ("1d", "2d")
 PARTS = ("train", "val", "test")
 
@@ -36,6 +46,11 @@ DS2 = tuple(str(r) for r in (100, 103, 105, 111, 113, 117, 121, 123, 200, 202, 2
                              213, 214, 219, 221, 222, 228, 231, 232, 233, 234))
 #: Records with paced beats, excluded from both DS1 and DS2.
 PACED = ("102", "104", "107", "217")
+
+#: Beats per class (N, S, V, F, Q) in the Kaggle files mitbih_train.csv and mitbih_test.csv.
+KAGGLE_COUNTS = {"train": (72_471, 2_223, 5_788, 641, 6_431), "test": (18_118, 556, 1_448, 162, 1_608)}
+#: Kaggle's test share: 21,892 of 109,446 beats.
+KAGGLE_TEST_FRACTION = sum(KAGGLE_COUNTS["test"]) / (sum(KAGGLE_COUNTS["train"]) + sum(KAGGLE_COUNTS["test"]))
 
 VIEW_LENGTH = 192
 VIEW_2D = (16, 12)
@@ -109,11 +124,28 @@ def inter_patient_split(beats: BeatSet, *, val_fraction: float = 0.1, seed: int 
     return {name: _part(beats, index, "inter", name, seed) for name, index in parts.items()}
 
 
+def kaggle_split(beats: BeatSet, *, val_fraction: float = 0.1, seed: int = 0) -> dict[str, BeatSet]:
+    """Kaggle's proportions: `KAGGLE_TEST_FRACTION` of each class to test (stratified,
+    seeded), then `val_fraction` of the remaining beats to validation, the rest to train.
+
+    Returns:
+        {"train": .., "val": .., "test": ..}, each a `BeatSet` (x (n_part, 187)).
+    """
+    _check_fraction(val_fraction, "val_fraction")
+    rest, test = stratified_indices(beats.y, KAGGLE_TEST_FRACTION, seed)
+    train, val = stratified_indices(beats.y[rest], val_fraction, seed, what="training beats")
+    parts = {"train": rest[train], "val": rest[val], "test": test}
+    return {name: _part(beats, index, "kaggle", name, seed) for name, index in parts.items()}
+
+
 def split_beats(beats: BeatSet, kind: str = "inter", *, val_fraction: float = 0.1, test_fraction: float = 0.2,
                 seed: int = 0) -> dict[str, BeatSet]:
-    """`inter_patient_split` or `intra_patient_split` by name (`test_fraction` is intra only)."""
+    """`inter_patient_split`, `intra_patient_split` or `kaggle_split` by name
+    (`test_fraction` is intra only)."""
     if check_split(kind) == "inter":
         return inter_patient_split(beats, val_fraction=val_fraction, seed=seed)
+    if kind == "kaggle":
+        return kaggle_split(beats, val_fraction=val_fraction, seed=seed)
     return intra_patient_split(beats, val_fraction=val_fraction, test_fraction=test_fraction, seed=seed)
 
 

@@ -89,6 +89,8 @@ def assess(entry: Entry, states: dict[str, RunState]) -> Row:
     keys = list(entry.runs)
     present = [states[key] for key in keys if key in states]
     documented, protocol = documented_text(entry), _protocol(present)
+    if entry.compared:  # name the runs and why they are the ones compared
+        protocol = f"{', '.join(f'`{key}`' for key in keys)} ({entry.compared}): {protocol}"
     note = f"; {entry.note}" if entry.note else ""
     if not keys:
         judged = entry.rule.judge(entry.documented, [])

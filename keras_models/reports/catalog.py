@@ -58,12 +58,20 @@ def entries_section() -> str:
              "how `python -m experiments.reproduce` compares our runs with the documented value "
              "([Reproduce the reports](reproduction.md)).", ""]
     for part, heading in PARTS.items():
-        rows = [{"id": f"`{e.id}`", "what it measures": e.measures, "documented": documented_text(e),
+        rows = [{"id": f"`{e.id}`", "what it measures": e.what, "documented": documented_text(e),
                  "documented protocol": e.protocol, "rule": e.rule.describe()}
+                | ({"compared with": _compared(e)} if any(x.compared for x in everything if x.part == part) else {})
                 for e in everything if e.part == part]
         if rows:
             lines += [f"### {heading}", "", f"Runs: [{PAGES[part]}]({PAGES[part]}).", "", format_table(rows), ""]
     return "\n".join(lines)
+
+
+def _compared(entry) -> str:
+    """The runs an entry is set against and why, when the entry says ("-" otherwise)."""
+    if not entry.compared:
+        return "-"
+    return f"{', '.join(f'`{key}`' for key in entry.runs)}: {entry.compared}"
 
 
 FETCH_HINT = "python -m experiments.data fetch"

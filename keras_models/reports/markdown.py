@@ -24,7 +24,7 @@ from pathlib import Path
 
 from keras_models import outputs
 from keras_models.audit import format_table
-from keras_models.reports import verdicts
+from keras_models.reports import protocols, verdicts
 from keras_models.reports.assess import Row, scoreboard
 from keras_models.reports.documented import PARTS
 from keras_models.reports.runs import FINISHED, RunState
@@ -121,7 +121,7 @@ def _image_comparison(rows: list[Row], layout: Layout) -> list[str]:
 
 def _table(rows: list[Row]) -> str:
     return format_table([{
-        "what": row.entry.measures, "documented": row.documented, "ours": row.ours,
+        "what": row.entry.what, "documented": row.documented, "ours": row.ours,
         "documented protocol": row.entry.protocol, "our protocol": row.protocol, "rule": row.entry.rule.describe(),
         "verdict": f"**{row.verdict}**", "reason": row.reason} for row in rows])
 
@@ -226,6 +226,8 @@ def render(layout: Layout, rows: list[Row], states: list[RunState], *, budget: s
         if not part_rows:
             continue
         lines += [f"## {heading}", "", _table(part_rows), ""]
+        if part == "heartbeat":
+            lines += protocols.table(by_key)
         lines += _figures(part, by_key, layout)
         if part == "images":
             lines += _image_comparison(part_rows, layout)

@@ -11,7 +11,10 @@ Budgets:
     protocol. NAB trains its full protocol. The heartbeat models train with their CPU
     recipes (`keras_models.heartbeat.recipe`): the CNNs and transformers 4 epochs, the
     GRUs one pass; a resampled training set trains the same number of beats as a plain
-    one. The images train on 1,000 images per class, 10 epochs. AG News trains the
+    one. Four more heartbeat runs (`HEARTBEAT_PROTOCOL_RUNS`) train cnn2d_resnet without
+    weights on the Kaggle-proportion split (the protocol of the Kaggle anchors), and
+    cnn2d_resnet and transformer2d_resnet with class weights on the inter-patient split.
+    The images train on 1,000 images per class, 10 epochs. AG News trains the
     `small` protocol (its train.csv is often not at hand), which is not comparable.
 ``full``
     The reports' own protocols (a GPU, or a long weekend): heartbeat with the report's
@@ -50,6 +53,21 @@ HEARTBEAT_RUNS = (
     ("gru1d", "class-weights"), ("gru1d", "oversample-full"), ("gru1d", "smote"),
     ("transformer1d_resnet", "class-weights"),
 )
+#: heartbeat runs on another split or beat extraction (model, balance, split, beats), each set beside a
+#: run of HEARTBEAT_RUNS: the protocol of the literature anchors (cnn2d_resnet unweighted on the Kaggle
+#: proportions: with the annotated beats, whose class counts are Kaggle's, and with Kachuee's detector), and
+#: the inter-patient split (de Chazal DS1 -> DS2) of the two best models, weighted as their intra-patient runs
+HEARTBEAT_PROTOCOL_RUNS = (
+    ("cnn2d_resnet", "none", "kaggle", "annotated"), ("cnn2d_resnet", "none", "kaggle", "kachuee"),
+    ("cnn2d_resnet", "class-weights", "inter", "annotated"),
+    ("transformer2d_resnet", "class-weights", "inter", "annotated"),
+)
+#: training beats of each (split, beats) of the 48 MIT-BIH records with the default fractions and seed
+#: (validation excluded; `python -m benchmarks.beat_counts` shows the class counts)
+HEARTBEAT_SPLIT_BEATS = {("intra", "annotated"): HEARTBEAT_TRAIN_BEATS, ("kaggle", "annotated"): 78_832,
+                         ("kaggle", "kachuee"): 44_779, ("inter", "annotated"): 45_918}
+HEARTBEAT_SPLIT_TEXT = {"intra": "intra-patient split", "kaggle": "Kaggle-proportion split (intra-patient)",
+                        "inter": "inter-patient split (DS1 -> DS2)"}
 #: smoke: one run a model with class weights, but gru1d: its GRU code path is attention_gru's, and
 #: evaluating a GRU takes minutes (smoke skips the training split's 76,645 beats; val and test,
 #: ~30,000 beats, still take a GRU ~4 min with its test-set predictions)
@@ -144,8 +162,14 @@ def _nab(budget: str, runs_dir: Path) -> list[PlannedRun]:
                  OVERHEAD_S["nab"] + 1.5 * epochs * (2 if v == "v3" else 1), runs_dir) for v in nab.VERSIONS]
 
 
-def _heartbeat_run(budget: str, model: str, balance: str, runs_dir: Path) -> PlannedRun:
-    config = heartbeat.Config(model=model, balance=balance, eval_batch_size=1024)
+def heartbeat_key(model: str, balance: str, split: str = "intra", beats: str = "annotated") -> str:
+    """``heartbeat-<model>-<balance>``, then ``-<split>`` and ``-<beats>`` where not the defaults."""
+    return "-".join(["heartbeat", model, balance] + [split] * (split != "intra") + [beats] * (beats != "annotated"))
+
+
+def _heartbeat_run(budget: str, model: str, balance: str, runs_dir: Path, split: str = "intra",
+                   beats: str = "annotated") -> PlannedRun:
+    config = heartbeat.Config(model=model, balance=balance, eval_batch_size=1024, split=split, beats=beats)
     if budget == "smoke":
         config = config.replace(epochs=1, steps_per_epoch=5, warmup_epochs=0, evaluate_train=False)
     elif budget == "full":
@@ -154,7 +178,7 @@ def _heartbeat_run(budget: str, model: str, balance: str, runs_dir: Path) -> Pla
         config = config.replace(epochs=1)
     recipe = config.effective_recipe()
     resampled = balance.startswith("oversample") or balance == "smote"
-    per_epoch = HEARTBEAT_TRAIN_BEATS
+    per_epoch = HEARTBEAT_SPLIT_BEATS[split, beats]
     if budget == "smoke":
         per_epoch = 5 * recipe.batch_size
     elif budget == "cpu" and resampled:
@@ -162,7 +186,8 @@ def _heartbeat_run(budget: str, model: str, balance: str, runs_dir: Path) -> Pla
     elif resampled:
         per_epoch = 5 * HEARTBEAT_N_TRAIN  # every class raised to the majority's count
     epochs = recipe.epochs
-    protocol = (f"intra-patient split, recipe {recipe.name} ({recipe.precision}, batch {recipe.batch_size}), "
+    where = HEARTBEAT_SPLIT_TEXT[split] + ("" if beats == "annotated" else f", {beats} beats")
+    protocol = (f"{where}, recipe {recipe.name} ({recipe.precision}, batch {recipe.batch_size}), "
                 f"{'up to ' if budget == 'full' else ''}{epochs} epoch(s) of {per_epoch:,} beats"
                 f"{'' if config.evaluate_train else ', training split not evaluated'}")
     rate = HEARTBEAT_RATE.get((model, recipe.name), 500)
@@ -170,14 +195,16 @@ def _heartbeat_run(budget: str, model: str, balance: str, runs_dir: Path) -> Pla
     overhead = ("heartbeat" if "gru" not in model else
                 "heartbeat-gru" if config.evaluate_train else "heartbeat-gru-no-train-split")
     estimate = OVERHEAD_S[overhead] + epochs * per_epoch / rate
-    return _run(budget, f"heartbeat-{model}-{balance}", "heartbeat", heartbeat.EXPERIMENT, config, protocol,
-                estimate, runs_dir)
+    return _run(budget, heartbeat_key(model, balance, split, beats), "heartbeat", heartbeat.EXPERIMENT, config,
+                protocol, estimate, runs_dir)
 
 
 def _heartbeat(budget: str, runs_dir: Path) -> list[PlannedRun]:
     # smoke: a few batches a model (each evaluates its val and test beats, most of its time)
     runs = SMOKE_HEARTBEAT_RUNS if budget == "smoke" else HEARTBEAT_RUNS
-    return [_heartbeat_run(budget, model, balance, runs_dir) for model, balance in runs]
+    others = () if budget == "smoke" else HEARTBEAT_PROTOCOL_RUNS
+    return ([_heartbeat_run(budget, model, balance, runs_dir) for model, balance in runs] +
+            [_heartbeat_run(budget, model, balance, runs_dir, split, beats) for model, balance, split, beats in others])
 
 
 def _ag_news(budget: str, runs_dir: Path) -> list[PlannedRun]:
