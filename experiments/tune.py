@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> None:
     if values["resume"] is not None:
         cli.summarize(cli.resume(tune, values, given))
         return
-    experiment = family.config_for(values["model"], values)
+    experiment = cli.config_from_flags(family.api.Config, values,
+                                       **{family.model_field: family.to_field(values["model"])})
     config = cli.config_from_flags(tune.Config, values, experiment=experiment, space=tuple(values["space"]),
                                    objective=values["objective"])
     if values["show_space"]:

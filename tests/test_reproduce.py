@@ -17,6 +17,9 @@ from conftest import REPO, run_cli, run_refused, tree, write_series, write_windo
 from keras_models import UserError, reports
 from keras_models.reports import documented, verdicts
 from keras_models.reports.plan import AUDIT_EXPERIMENT, BUDGETS, PARTS, plan
+
+#: the tuned run beside its default run (report 000's claim that tuning gains little)
+TUNED = "heartbeat-cnn1d_resnet-class-weights-tuned"
 from keras_models.reports.runs import FINISHED, inspect
 from keras_models.reports.verdicts import CONTRADICTED, NOT_COMPARABLE, REPRODUCED, SHORT
 
@@ -48,6 +51,9 @@ from keras_models.reports.verdicts import CONTRADICTED, NOT_COMPARABLE, REPRODUC
     (verdicts.Best(labels=("a", "b"), lower_is_better=True), "a has the lowest loss", [0.7, 0.26], CONTRADICTED),
     (verdicts.NotAbove(labels=("a", "b")), "b does not help", [0.91, 0.905], REPRODUCED),
     (verdicts.NotAbove(labels=("a", "b")), "b does not help", [0.90, 0.95], CONTRADICTED),
+    (verdicts.LittleGain(margin=0.01), "tuning gains little", [0.85, 0.859], REPRODUCED),
+    (verdicts.LittleGain(margin=0.01), "tuning gains little", [0.85, 0.80], REPRODUCED),
+    (verdicts.LittleGain(margin=0.01), "tuning gains little", [0.85, 0.87], CONTRADICTED),
     (verdicts.Untestable("no such model"), "x", [], NOT_COMPARABLE),
 ])
 def test_each_rule_gives_its_verdicts(rule, documented, values, verdict):
@@ -72,6 +78,7 @@ def test_the_documented_entries_cover_the_reports():
     assert by_id["images.vgg.accuracy"].documented == 91.83 and by_id["images.vit.accuracy"].documented == 81.15
     assert by_id["heartbeat.cvxtz.accuracy"].documented == 98.5
     assert sum(e.kind == "claim" for e in entries) == 14
+    assert by_id["heartbeat.claim.tuning"].runs == (TUNED.removesuffix("-tuned"), TUNED)
     assert {e.part for e in entries} == set(documented.PARTS)
 
 
@@ -83,7 +90,8 @@ def test_every_budget_plans_every_run_the_entries_need(budget, tmp_path):
     needed = {key for entry in documented.entries() for key in entry.runs}
     assert needed <= set(keys) if budget != "smoke" else {k for k in keys if k.startswith("heartbeat-")} == {
         f"heartbeat-{m}-class-weights" for m in ("cnn2d_resnet", "transformer2d_resnet", "attention_gru",
-                                                 "cnn1d_resnet", "transformer1d_resnet")}
+                                                 "cnn1d_resnet", "transformer1d_resnet")} | {TUNED}
+    assert TUNED in keys and keys.index(TUNED) > keys.index(TUNED.removesuffix("-tuned"))
     for run in runs:
         assert run.estimate_s > 0 and run.protocol
         assert run.run_id == f"reproduce-{budget}-{run.key}"
@@ -145,6 +153,7 @@ EXPECTED = {
     "heartbeat.claim.transformer_2d": SHORT,           # claim: the two transformers tie
     "ag_news.dropout-es.accuracy": NOT_COMPARABLE,     # small protocol
     "heartbeat.claim.smote_gru_best": NOT_COMPARABLE,  # its run is missing
+    "heartbeat.claim.tuning": REPRODUCED,              # claim: the tuned run gains at most the margin
 }
 #: (run key, metric path) -> value; everything else gets a neutral default
 VALUES = {
@@ -157,7 +166,11 @@ VALUES = {
     ("heartbeat-cnn2d_resnet-none", "test_metrics.recall_macro"): 0.80,
     ("heartbeat-cnn1d_resnet-smote", "test_metrics.f1_macro"): 0.851,
     ("heartbeat-cnn1d_resnet-oversample-full", "test_metrics.f1_macro"): 0.850,
+    (TUNED, "test_metrics.f1_macro"): 0.856,
 }
+#: what the synthetic search chose (its metrics.json's "search" summary)
+CHOSEN = {"batch_size": 128, "optimizer": "rmsprop", "learning_rate": 0.00213, "schedule": "cosine",
+          "warmup_epochs": 1}
 MISSING_RUN = "heartbeat-gru1d-smote"
 
 
@@ -166,7 +179,8 @@ def _metrics(key: str) -> dict:
     return {"params": {"trainable": 1}, "test": {"loss": get("test.loss", 0.1)},
             "test_anomalies": {"count": get("test_anomalies.count", 50)}, "wall_seconds_this_session": 12.5,
             "test_metrics": {name: get(f"test_metrics.{name}", 0.85)
-                             for name in ("accuracy", "f1_macro", "recall_macro", "precision_macro")}}
+                             for name in ("accuracy", "f1_macro", "recall_macro", "precision_macro")},
+            **({"search": {"best": {"hyperparameters": CHOSEN}}} if key == TUNED else {})}
 
 
 def write_synthetic_runs(runs_dir: Path, budget: str = "cpu") -> list:
@@ -205,6 +219,9 @@ def test_a_report_from_synthetic_runs_gives_every_entry_its_verdict(tmp_path):
     for entry_id, verdict in EXPECTED.items():
         assert rows[entry_id]["verdict"] == verdict, rows[entry_id]
     assert "not yet run" in rows["heartbeat.claim.smote_gru_best"]["reason"]
+    assert rows["heartbeat.claim.tuning"]["reason"].startswith(
+        "default 0.85, tuned 0.856: tuned - default = +0.0060, not above the margin; the search chose batch_size 128, "
+        "optimizer rmsprop, learning_rate 0.00213, schedule cosine, warmup_epochs 1")
     assert "1,000 biases" in rows["params.part1_autoencoder"]["reason"], "the registry's note explains the gap"
     board = report["scoreboard"]
     assert sum(board[v]["all"] for v in verdicts.VERDICTS) == len(rows)
@@ -218,7 +235,7 @@ def test_a_report_from_synthetic_runs_gives_every_entry_its_verdict(tmp_path):
     assert "figures/images-comparison.png" in text and (path.parent / "figures" / "images-comparison.png").is_file()
     assert f"(../../runs/nab_autoencoder/{runs[1].run_id})" in text, "run folders are linked"
     assert "tensorflow" in text and "seeds | 42" in text.replace("  ", " ")
-    assert f"28 of the plan's 29 runs are finished; 1 are not (yet)" in text
+    assert f"{len(runs) - 1} of the plan's {len(runs)} runs are finished; 1 are not (yet)" in text
     # each anchor row names the run it is set against and why; literature figures are marked as not the report's
     kaggle = rows["heartbeat.cvxtz.accuracy"]["our_protocol"]
     assert kaggle.startswith("`heartbeat-cnn2d_resnet-none-kaggle` (their protocol: balance none")
@@ -265,6 +282,50 @@ def test_a_claim_about_a_run_that_learned_nothing_is_not_comparable(tmp_path):
     assert assess(entries["heartbeat.claim.smote_gru_best"], states).verdict == NOT_COMPARABLE
     overfit = assess(entries["heartbeat.claim.1d_overfit_weights"], states)  # gru1d only a rival there
     assert overfit.verdict == SHORT and "did not learn" not in overfit.reason
+
+
+def test_the_tuning_claim_names_both_test_values_and_the_search_s_choice():
+    judged = verdicts.LittleGain(margin=0.01).judge("gains little", [0.8, 0.83], {"optimizer": "sgd",
+                                                                                  "learning_rate": 0.004})
+    assert judged.verdict == CONTRADICTED and judged.ours == "default 0.8, tuned 0.83"
+    assert judged.reason == "default 0.8, tuned 0.83: tuned is better by 0.0300; the search chose optimizer sgd, " \
+                            "learning_rate 0.004"
+
+
+def test_the_tuned_run_searches_the_training_beside_its_default_run(tmp_path):
+    """The search tunes report 000's training keys and a warm-up, the rest held at the default
+    run's; its final model trains as the default run does; a finished tuned folder is reused."""
+    from keras_models import tune
+
+    runs = {run.key: run for run in plan("cpu", tmp_path)}
+    tuned, default = runs[TUNED], runs[TUNED.removesuffix("-tuned")]
+    config = tuned.config
+    assert isinstance(config, tune.Config) and tuned.experiment == tune.EXPERIMENT and tuned.part == "heartbeat"
+    assert config.refit == "train" and config.final_epochs == default.config.epochs == 4
+    assert (config.seed, config.run_id, Path(config.runs_dir)) == (42, tuned.run_id, tmp_path)
+    assert config.experiment.replace(epochs=None) == default.config.replace(epochs=None, run_id=tuned.run_id)
+    space = config.space_dict()
+    assert {k for k, spec in space.items() if spec["kind"] != "fixed"} == {
+        "batch_size", "optimizer", "learning_rate", "schedule", "warmup_epochs"}
+    assert (space["balance"]["value"], space["hidden"]["value"], space["num_blocks"]["value"]) == (
+        "class-weights", 128, 1)
+    assert default.estimate_s < tuned.estimate_s < default.estimate_s + 40 * 60
+    (smoke,) = plan("smoke", tmp_path, (TUNED,))
+    assert smoke.config.trials <= 2 and smoke.config.experiment.steps_per_epoch == 5 and not smoke.comparable
+
+    folder = tuned.folder(tmp_path)
+    folder.mkdir(parents=True)
+    recorded = {**config.to_dict(), "experiment": {**config.experiment.to_dict(), "runs_dir": "elsewhere"}}
+    del recorded["experiment"]["tensorboard"]  # an option added later, left at its default by the plan
+    (folder / "config.json").write_text(json.dumps({"experiment": "tune", "config": recorded}))
+    assert inspect(tuned, tmp_path).status == "interrupted"
+    (folder / "metrics.json").write_text(json.dumps({"experiment": "heartbeat", **_metrics(TUNED)}))
+    state = inspect(tuned, tmp_path)
+    assert state.status == FINISHED and state.metrics["search"]["best"]["hyperparameters"] == CHOSEN
+    recorded["trials"] = 3
+    (folder / "config.json").write_text(json.dumps({"experiment": "tune", "config": recorded}))
+    with pytest.raises(UserError, match="trials is 3 there, 16 in the plan"):
+        inspect(tuned, tmp_path)
 
 
 def test_a_folder_of_another_configuration_is_refused(tmp_path):

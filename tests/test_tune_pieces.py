@@ -151,6 +151,33 @@ def test_a_trial_job_takes_the_trial_values(tmp_path):
     assert len(merged.train.x) == len(job.train.x) + len(job.val.x)
 
 
+def test_a_warm_up_is_searched_only_when_named_and_a_plain_refit_keeps_the_validation(tmp_path):
+    """`warmup_epochs` joins the space by an override; ``refit="train"`` trains the best values on
+    the whole data's job (validation kept, the given epochs) instead of train+val."""
+    from keras_models import nab
+    from keras_models.nab.experiment import make_job
+    from keras_models.tuning import search
+    from keras_models.tuning.hypermodel import TunableModel, trial_job
+
+    assert "warmup_epochs" not in space_for("cnn1d_resnet")
+    assert space_for("cnn1d_resnet", ["warmup_epochs=0,1"])["warmup_epochs"] == {"kind": "choice", "values": [0, 1]}
+    assert search_space.default_architecture("cnn1d_resnet") == ("hidden=128", "num_blocks=1")
+    with pytest.raises(UserError, match="warmup_epochs.*whole number"):
+        space_for("cnn1d_resnet", ["warmup_epochs=-1"])
+    config = _config(tmp_path).experiment
+    loaded = nab.load(config)
+    values = {"batch_size": 8, "optimizer": "sgd", "learning_rate": 1e-2, "schedule": "cosine", "warmup_epochs": 1,
+              "encoder_units": 10, "decoder_units": 8, "dense_units": 8}
+    assert trial_job(lambda c: make_job(c, loaded), config, values).optimizer.warmup_epochs == 1
+    model = TunableModel(lambda c: make_job(c, loaded), config, {}, ("val_loss", "min"))
+    best = {"hyperparameters": values, "epochs": 1}
+    whole = lambda c: make_job(c, loaded)  # noqa: E731 - the experiment's data (the trials': a subset)
+    plain = search.final_job(model, best, tmp_path, False, {}, refit="train", epochs=3, make_job=whole)
+    assert plain.val is not None and plain.config.epochs == 3 and plain.optimizer.schedule == "cosine"
+    merged = search.final_job(model, best, tmp_path, False, {})
+    assert merged.val is None and merged.config.epochs == 1
+
+
 def test_the_final_model_rebalances_train_and_val_together():
     """Heartbeat: the beats before balancing and the validation beats are joined, then balanced again."""
     from keras_models.heartbeat.balance import balance

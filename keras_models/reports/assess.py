@@ -106,7 +106,7 @@ def assess(entry: Entry, states: dict[str, RunState]) -> Row:
     if any(v is None for v in values):
         return Row(entry, documented, "-", protocol, verdicts.NOT_COMPARABLE, f"{entry.metric} is empty",
                    tuple(present))
-    judged = entry.rule.judge(entry.documented, values)
+    judged = _judge(entry, values, states[keys[-1]])
     incomparable = [state.run.why_not for state in present if not state.run.comparable]
     if incomparable:
         return Row(entry, documented, judged.ours, protocol, verdicts.NOT_COMPARABLE,
@@ -117,6 +117,18 @@ def assess(entry: Entry, states: dict[str, RunState]) -> Row:
         return Row(entry, documented, judged.ours, protocol, verdicts.NOT_COMPARABLE,
                    "; ".join(untrained) + note, tuple(present))
     return Row(entry, documented, judged.ours, protocol, judged.verdict, judged.reason + note, tuple(present))
+
+
+def _judge(entry: Entry, values: list, last: RunState) -> verdicts.Judgement:
+    """The rule's judgement; a rule with a `chosen` path also gets that value of the last run
+    (a search's chosen hyper-parameters; None when the run lacks it)."""
+    if getattr(entry.rule, "chosen", None) is None:
+        return entry.rule.judge(entry.documented, values)
+    try:
+        chosen = value(last, entry.rule.chosen)
+    except (KeyError, IndexError, TypeError):
+        chosen = None
+    return entry.rule.judge(entry.documented, values, chosen)
 
 
 def scoreboard(rows: list[Row]) -> dict[str, dict[str, int]]:

@@ -25,8 +25,9 @@ from pathlib import Path
 
 from keras_models import runfiles
 from keras_models.errors import UserError
-from keras_models.reports.plan import AUDIT_EXPERIMENT, PlannedRun
+from keras_models.reports.plan import AUDIT_EXPERIMENT, PlannedRun, comparable_settings
 from keras_models.rundir import RunDir
+from keras_models.tuning.config import EXPERIMENT as TUNE_EXPERIMENT
 
 FINISHED, INTERRUPTED, MISSING, FAILED = "finished", "interrupted", "missing", "failed"
 
@@ -81,16 +82,17 @@ def inspect(run: PlannedRun, runs_dir: Path) -> RunState:
     if not config_path.is_file():
         raise UserError(f"{folder} exists but holds no config.json, so it is no run of the plan; move it away "
                         "(or give another --runs-dir) and run again")
-    recorded = RunDir(folder).read_config().get("config") or {}
-    recorded = {k: val for k, val in recorded.items() if k not in ("runs_dir", "run_id")}
-    difference = _first_difference(recorded, run.settings(), type(run.config)().to_dict())
+    recorded = comparable_settings(RunDir(folder).read_config().get("config") or {})
+    difference = _first_difference(recorded, run.settings(), run.defaults())
     if difference:
         raise UserError(f"{folder} was trained with another configuration ({difference}); runs are never "
                         "overwritten: move that folder away or give another --runs-dir")
     metrics_path = folder / "metrics.json"
     if not metrics_path.is_file():
         return RunState(run, folder, INTERRUPTED)
-    return RunState(run, folder, FINISHED, {**runfiles.read_metrics(folder, run.experiment),
+    # a search's final model names its family's experiment in metrics.json
+    named = None if run.experiment == TUNE_EXPERIMENT else run.experiment
+    return RunState(run, folder, FINISHED, {**runfiles.read_metrics(folder, named),
                                             "history": runfiles.read_history(folder)})
 
 

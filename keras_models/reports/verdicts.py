@@ -11,7 +11,8 @@ and the reason in words. The rules (stated in the report beside each entry):
   Outside it: contradicted, or for a loss (lower is better) short above the range and
   reproduced below it.
 - Claims compare runs on one metric with a margin: `Greater` (a > b), `Order`
-  (a > b > c ...), `Best` (a above every other), `NotAbove` (b does not beat a).
+  (a > b > c ...), `Best` (a above every other), `NotAbove` (b does not beat a), `LittleGain`
+  (a tuned run does not beat its default run; the reason names what the search chose).
   Holding by more than the margin: reproduced; reversed by more than the margin:
   contradicted; within the margin: short (the runs do not show the difference).
 - `Untestable`: a claim no run of the package can test; always not comparable, with why.
@@ -231,6 +232,23 @@ class NotAbove(_Claim):
                              f"{self.labels[1]} is better by {gap:.4f}")
         return Judgement(REPRODUCED, self._values(self.labels, values),
                          f"{self.labels[1]} - {self.labels[0]} = {gap:+.4f}, not above the margin")
+
+
+@dataclass(frozen=True)
+class LittleGain(NotAbove):
+    """A tuned run (values[1]) does not beat its default run (values[0]) by more than the margin:
+    "tuning gains little". The reason gives both values and the search's choice, read from
+    the tuned run's metrics at the dotted path `chosen` (`assess` passes it)."""
+
+    labels: tuple[str, ...] = ("default", "tuned")
+    chosen: str = "search.best.hyperparameters"
+
+    def judge(self, documented, values: list, chosen: dict | None = None) -> Judgement:
+        judged = super().judge(documented, values)
+        picked = ", ".join(f"{k} {format_number(v) if isinstance(v, float) else v}" for k, v in (chosen or {}).items())
+        reason = f"{self._values(self.labels, values)}: {judged.reason}" + (f"; the search chose {picked}"
+                                                                            if picked else "")
+        return Judgement(judged.verdict, judged.ours, reason)
 
 
 @dataclass(frozen=True)

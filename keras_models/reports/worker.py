@@ -20,7 +20,8 @@ from keras_models.errors import UserError
 
 #: experiment name -> the family package with `Config`, `run` and `resume`
 FAMILIES = {"nab_autoencoder": "keras_models.nab", "heartbeat": "keras_models.heartbeat",
-            "ag_news_transformer": "keras_models.text", "image_classification": "keras_models.images"}
+            "ag_news_transformer": "keras_models.text", "image_classification": "keras_models.images",
+            "tune": "keras_models.tune"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,6 +14,7 @@ Run folder (``runs/tune/<run-id>/``)::
     best_hyperparameters.json  the best trial's configuration and epoch count
     history.csv, plots/, model.keras, saved_model/, checkpoints/, logs/
                                the final model, retrained on train+val by `runner.run`
+                               (``refit="train"``: trained on the training split, as a plain run)
     metrics.json               test metrics of the final model and a search summary (written last)
     workers/                   worker logs of a distributed search
 """
@@ -28,15 +29,17 @@ from keras_models import fingerprint, runfiles, runner, tracking
 from keras_models.errors import UserError
 from keras_models.rundir import RunDir, check_new_run
 from keras_models.tuning import distributed
-from keras_models.tuning.config import Config
-
-EXPERIMENT = "tune"
+from keras_models.tuning.config import EXPERIMENT, Config
 _CLASSIFIER_KEYS = ("accuracy", "f1_macro", "f1_micro", "precision_macro", "recall_macro")
 
 
 def load(config: Config):
     """The family's data, read once for every trial (no TensorFlow for array families)."""
-    loaded = config.family.api.load(config.experiment)
+    return _searched(config, config.family.api.load(config.experiment))
+
+
+def _searched(config: Config, loaded):
+    """The data the trials train on: `loaded`, or its `max_train_beats` subset."""
     if config.max_train_beats is not None:
         loaded = _heartbeat_subset(loaded, config.max_train_beats, config.experiment.seed)
     return loaded
@@ -79,7 +82,8 @@ def run(config: Config, *, resume: Path | None = None) -> runner.Result | None:
         raise UserError("--track mlflow with --workers: a distributed search is not tracked yet; drop one of them")
     if tracking.resolve(experiment.track) and not distributed.is_child():
         tracking.connect(experiment.runs_dir, EXPERIMENT)  # an unreachable store stops here
-    loaded = load(config)
+    whole = config.family.api.load(experiment)
+    loaded = _searched(config, whole)
     if resume is None:
         base = config.family.make_job(experiment, loaded)  # describes the data and its files
         run_dir = RunDir.create(experiment.runs_dir, EXPERIMENT, experiment.run_id,
@@ -105,7 +109,7 @@ def run(config: Config, *, resume: Path | None = None) -> runner.Result | None:
     with runner.interruptible(run_dir.path, EXPERIMENT), \
             tracking.tracked(track, run_dir.path, experiment=EXPERIMENT, model=config.model, config=config.to_dict(),
                              seed=experiment.seed, runs_dir=run_dir.path.parent.parent):
-        return _search_and_finish(config, loaded, space, objective, run_dir)
+        return _search_and_finish(config, loaded, space, objective, run_dir, whole)
 
 
 def resume(run_dir: Path, epochs: int | None = None) -> runner.Result | None:
@@ -119,7 +123,8 @@ def resume(run_dir: Path, epochs: int | None = None) -> runner.Result | None:
     return run(config, resume=folder.path)
 
 
-def _search_and_finish(config: Config, loaded, space: dict, objective: tuple[str, str], run_dir: RunDir):
+def _search_and_finish(config: Config, loaded, space: dict, objective: tuple[str, str], run_dir: RunDir, whole):
+    """`loaded`: the trials' data; `whole`: the experiment's (the final model's with ``refit="train"``)."""
     import keras
 
     from keras_models.audit import format_table
@@ -151,13 +156,16 @@ def _search_and_finish(config: Config, loaded, space: dict, objective: tuple[str
         run_dir.write_json("trials.json", {"objective": objective[0], "trials": rows})
         run_dir.write_json("best_hyperparameters.json", best)
     print(f"\ntrials ({config.tuner}, objective {objective[0]}, {objective[1]}):\n{table}")
+    epochs = config.final_epochs or best["epochs"]
     print(f"best trial {best['trial']}: {objective[0]} = {best['objective']['value']:.6g}; "
-          f"retraining on train+val for {best['epochs']} epoch(s) with {best['hyperparameters']}")
+          f"{'retraining on train+val' if config.refit == 'train+val' else 'training on the training split'} "
+          f"for {epochs} epoch(s) with {best['hyperparameters']}")
 
     summary = {"tuner": config.tuner, "trials": len(rows), "completed": sum(r["status"] == "COMPLETED" for r in rows),
-               "search_resumed": resumed, "best": best}
+               "search_resumed": resumed, "best": best, "refit": config.refit, "final_epochs": epochs}
     job = search.final_job(model, best, run_dir.path, resume=run_dir.backup_path.exists(),
-                           extra_metrics={"search": summary})
+                           extra_metrics={"search": summary}, refit=config.refit, epochs=epochs,
+                           make_job=lambda c: config.family.make_job(c, whole))
     result = runner.run(job)
     print(f"\nfinal model on the test split (used once):\n{format_table(final_results(result.metrics))}")
     return result

@@ -12,6 +12,11 @@ from keras_models.errors import UserError
 from keras_models.tuning import search_space
 from keras_models.tuning.families import family, of_config
 
+#: the run folders' experiment: ``<runs-dir>/tune/<run-id>/``
+EXPERIMENT = "tune"
+#: how the final model trains (`Config.refit`)
+REFITS = ("train+val", "train")
+
 
 @dataclass(frozen=True)
 class Config(BaseConfig):
@@ -41,6 +46,12 @@ class Config(BaseConfig):
     max_train_beats: int | None = option(None, checks.optional(checks.positive_int),
                                          "heartbeat: tune and retrain on a stratified subset of this many training "
                                          "beats (validation beats shrink in proportion; the test split stays whole)")
+    refit: str = option("train+val", checks.one_of(*REFITS),
+                        "the final model: train+val (the best trial's hyper-parameters retrained on train+val) or "
+                        "train (trained as a plain run of the experiment: the whole training split, even with "
+                        "--max-train-beats, validated on the validation split; to set it beside a default run)")
+    final_epochs: int | None = option(None, checks.optional(checks.positive_int),
+                                      "epochs of the final model (default: those of the best trial's best epoch)")
 
     def validate(self) -> None:
         fam = of_config(self.experiment)
@@ -50,6 +61,18 @@ class Config(BaseConfig):
         search_space.objective_for(fam.name, self.objective)
         if self.max_train_beats is not None and fam.name != "heartbeat":
             raise UserError("--max-train-beats is for heartbeat models only")
+
+    @property
+    def seed(self) -> int:
+        return self.experiment.seed
+
+    @property
+    def runs_dir(self):
+        return self.experiment.runs_dir
+
+    @property
+    def run_id(self) -> str | None:
+        return self.experiment.run_id
 
     @property
     def family(self):

@@ -40,12 +40,6 @@ class Family:
     def make_job(self, config, loaded, **kwargs):
         return importlib.import_module(f"{self.package}.experiment").make_job(config, loaded, **kwargs)
 
-    def config_for(self, model: str, values: dict):
-        """The family's configuration of `model` from flag/JSON `values` (its own fields only)."""
-        from keras_models.cli import config_from_flags
-
-        return config_from_flags(self.api.Config, values, **{self.model_field: self.to_field(model)})
-
 
 def _variant_of(model: str) -> str:
     from keras_models.text.variants import VARIANTS

@@ -45,7 +45,7 @@ def trial_job(make_job, config, values: dict) -> runner.Job:
         make_job: `make_job(config) -> runner.Job`, the family's job on the loaded data.
         config: the family configuration (data, epochs, seed).
         values: the trial's values: training keys (batch_size, optimizer, learning_rate,
-            schedule, balance) and builder arguments.
+            schedule, optional warmup_epochs, balance) and builder arguments.
     """
     training, architecture = split_values(values)
     overrides = {"batch_size": training["batch_size"]}
@@ -53,7 +53,7 @@ def trial_job(make_job, config, values: dict) -> runner.Job:
         overrides["balance"] = training["balance"]
     job = make_job(config.replace(**overrides))
     optimizer = OptimizerConfig(optimizer=training["optimizer"], learning_rate=training["learning_rate"],
-                                schedule=training["schedule"])
+                                schedule=training["schedule"], warmup_epochs=training.get("warmup_epochs", 0))
     return dataclasses.replace(job, optimizer=optimizer, model_kwargs={**job.model_kwargs, **architecture})
 
 

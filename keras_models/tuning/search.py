@@ -152,13 +152,20 @@ def best_config(oracle, space: dict, objective: tuple[str, str]) -> dict:
             "hyperparameters": values, "epochs": best_epochs(best)}
 
 
-def final_job(model: hypermodel.TunableModel, best: dict, run_dir, resume: bool,
-              extra_metrics: dict) -> runner.Job:
-    """The runner job of the final model: `best`'s hyper-parameters, retrained on train+val
-    (`runner.merge_validation`) for the best trial's number of epochs, evaluated once on test,
-    in the search's run folder."""
-    job = hypermodel.trial_job(model.make_job, model.config, best["hyperparameters"])
-    job = runner.merge_validation(job)
-    config = job.config.replace(epochs=best["epochs"])  # no validation split: no early stopping
+def final_job(model: hypermodel.TunableModel, best: dict, run_dir, resume: bool, extra_metrics: dict,
+              refit: str = "train+val", epochs: int | None = None, make_job=None) -> runner.Job:
+    """The runner job of the final model, evaluated once on test, in the search's run folder:
+    `best`'s hyper-parameters for `epochs` epochs (default: the best trial's number).
+
+    `refit` "train+val": retrained on train+val (`runner.merge_validation`; no validation
+    split, so no early stopping). "train": a plain run of the experiment on `make_job`'s data
+    (the whole training split where the trials had a subset), validated on the validation
+    split: what a default run of the same experiment trains, with the tuned hyper-parameters
+    (`make_job`: the job on the experiment's whole data; default: the trials' `model.make_job`)."""
+    whole = make_job if refit == "train" and make_job is not None else model.make_job
+    job = hypermodel.trial_job(whole, model.config, best["hyperparameters"])
+    if refit == "train+val":
+        job = runner.merge_validation(job)
+    config = job.config.replace(epochs=epochs or best["epochs"])
     return dataclasses.replace(job, config=config, run_dir=run_dir, resume=run_dir if resume else None,
                                extra_metrics=extra_metrics)

@@ -42,7 +42,10 @@ TRAINING = {
 #: oversample-full and smote are left out of the default space (they multiply the
 #: training set by about 4.5); `--space balance=smote,...` brings them in.
 HEARTBEAT_TRAINING = {**TRAINING, "balance": choice("none", "class-weights", "oversample-semi")}
-TRAINING_KEYS = frozenset(HEARTBEAT_TRAINING)
+#: Training keys a space holds only when an override names them (`--space warmup_epochs=0,1`): the
+#: epochs of the cosine schedule's linear warm-up (`keras_models.optimizers`); 0 without them.
+OPTIONAL_TRAINING = {"warmup_epochs": choice(0, 1)}
+TRAINING_KEYS = frozenset(HEARTBEAT_TRAINING) | frozenset(OPTIONAL_TRAINING)
 
 #: Objectives per family: name -> direction. The first is the default.
 #: val_f1_macro / val_recall_macro are computed on the validation split after each epoch
@@ -78,10 +81,22 @@ def space_for(model: str, overrides: list[str] = ()) -> dict:
     training = HEARTBEAT_TRAINING if family_of(model) == "heartbeat" else TRAINING
     space = copy.deepcopy({**training, **registry.get(model).tunable})
     for text in overrides:
-        key, spec = parse_override(text, space, model)
+        key, spec = parse_override(text, {**space, **OPTIONAL_TRAINING}, model)
         space[key] = spec
     check_space(space, model)
     return space
+
+
+def default_architecture(model: str) -> tuple[str, ...]:
+    """`--space` overrides holding each architecture key of `model` at its builder's default
+    (a search of the training alone)."""
+    import inspect
+
+    from keras_models import registry
+
+    spec = registry.get(model)
+    defaults = {name: p.default for name, p in inspect.signature(spec.builder).parameters.items()}
+    return tuple(f"{key}={defaults[key]}" for key in spec.tunable)
 
 
 def parse_override(text: str, space: dict, model: str) -> tuple[str, dict]:
@@ -138,6 +153,7 @@ def values_of(spec: dict) -> list:
 
 _ALLOWED = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES, "balance": BALANCE_METHODS}
 _POSITIVE = ("batch_size", "learning_rate")
+_NON_NEGATIVE_INT = ("warmup_epochs",)
 
 
 def _check_value(name: str, value) -> None:
@@ -148,6 +164,8 @@ def _check_value(name: str, value) -> None:
         raise UserError(f"search-space key {name!r}: unknown value {value!r}; choose from {', '.join(_ALLOWED[name])}")
     if name in _POSITIVE and not value > 0:
         raise UserError(f"search-space key {name!r}: {value!r} must be positive")
+    if name in _NON_NEGATIVE_INT and not (isinstance(value, int) and value >= 0):
+        raise UserError(f"search-space key {name!r}: {value!r} must be a whole number, 0 or more")
 
 
 def _check_architecture(space: dict, model: str) -> None:
