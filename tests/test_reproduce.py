@@ -208,6 +208,54 @@ def test_a_report_from_synthetic_runs_gives_every_entry_its_verdict(tmp_path):
     assert "](../" not in docs and f"`{runs[1].folder(tmp_path / 'runs').as_posix()}`" in docs
 
 
+def test_a_damaged_predictions_file_stops_the_report_in_one_line(tmp_path):
+    write_synthetic_runs(tmp_path / "runs")
+    folder = next(p for p in (tmp_path / "runs" / "heartbeat").iterdir() if p.name.endswith("cnn2d_resnet-none"))
+    (folder / "test_predictions.npz").write_bytes(b"edited by hand")
+    run_refused("experiments.reproduce", "--budget", "cpu", "--from-runs", "runs", expected=(
+        f"{folder.relative_to(tmp_path)}/test_predictions.npz: damaged, not a NumPy archive of arrays"), cwd=tmp_path)
+
+
+def _seeded_folder(runs_dir: Path, run, seed: int, f1: float) -> None:
+    from keras_models.reports import seeds
+
+    again = seeds.seeded_run(run, seed)
+    folder = again.folder(runs_dir)
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text(json.dumps({"experiment": again.experiment, "config": again.config.to_dict()}))
+    (folder / "metrics.json").write_text(json.dumps({"test_metrics": {"f1_macro": f1}}))
+
+
+def test_seeds_repeat_the_runs_of_the_claims_left_short_and_give_mean_and_sd(tmp_path):
+    """--seeds 3 with --from-runs: the short claim the cpu plan names (smote_cnn1d) reads its runs'
+    two other seeds; a claim already decided (class_weights) gets none."""
+    from keras_models.reports import seeds
+    from keras_models.reports.plan import SEEDED_CLAIMS
+
+    assert "heartbeat.claim.smote_cnn1d" in SEEDED_CLAIMS["cpu"] and "heartbeat.claim.class_weights" in SEEDED_CLAIMS["cpu"]
+    runs = write_synthetic_runs(tmp_path / "runs")
+    by_key = {run.key: run for run in runs}
+    smote, oversampled = "heartbeat-cnn1d_resnet-smote", "heartbeat-cnn1d_resnet-oversample-full"
+    for seed, (a, b) in zip((43, 44), ((0.861, 0.850), (0.871, 0.850))):
+        _seeded_folder(tmp_path / "runs", by_key[smote], seed, a)
+        _seeded_folder(tmp_path / "runs", by_key[oversampled], seed, b)
+    again = seeds.seeded_run(by_key[smote], 43)
+    assert again.key == smote + "-seed43" and again.run_id.endswith("-seed43") and again.config.seed == 43
+
+    path = reports.reproduce(reports.Config(budget="cpu", from_runs=tmp_path / "runs", seeds=3,
+                                            reports_dir=tmp_path / "reports", report_id="seeds"))
+    report = json.loads((path.parent / "report.json").read_text())
+    rows = {row["id"]: row for row in report["rows"]}
+    assert rows["heartbeat.claim.smote_cnn1d"]["verdict"] == SHORT
+    assert rows["heartbeat.claim.smote_cnn1d"]["across_seeds"] == (
+        "SMOTE 0.8610 +- 0.0100 (3 seeds); oversampling 0.8500 +- 0.0000 (3 seeds); "
+        "SMOTE - oversampling 0.0110 +- 0.0100 (3 seeds)")
+    assert rows["heartbeat.claim.class_weights"]["across_seeds"] == "-"
+    assert {r["key"] for r in report["runs"]} >= {smote + "-seed43", oversampled + "-seed44"}
+    text = path.read_text()
+    assert "across seeds (mean +- sd)" in text and "1,000 resamples" in text
+
+
 def _classifier(run, recall: float, predicted: list[int], f1: float) -> "RunState":
     """A finished heartbeat run whose test set (one row a class) was predicted as `predicted`."""
     from keras_models.reports.runs import RunState
