@@ -165,6 +165,7 @@ def test_a_row_shows_the_interval_of_runs_with_saved_predictions(tmp_path):
     states, entry = _claim_states(tmp_path, predict(y, 0.95, 1), predict(y, 0.85, 2))
     row = assess(entry, states)
     assert row.verdict == REPRODUCED and "class weights - none +0.1" in row.reason and "95 % interval [+0.0" in row.reason
+    assert row.as_dict()["rule"] == "class weights > none by more than 0.005, the 95 % bootstrap interval of each difference"
 
 
 def test_a_run_without_saved_predictions_is_judged_on_its_value_with_a_note(tmp_path):
@@ -173,6 +174,7 @@ def test_a_run_without_saved_predictions_is_judged_on_its_value_with_a_note(tmp_
     row = assess(entry, states)
     assert row.verdict == CONTRADICTED, row  # the second run's recall is 1.0 (it predicted y itself)
     assert row.reason.endswith(f"{NO_PREDICTIONS} ({entry.runs[1]})") and "interval" not in row.reason.split(";")[0]
+    assert row.rule == entry.rule.describe()
 
 
 def test_runs_tested_on_different_splits_are_not_paired(tmp_path):

@@ -216,6 +216,40 @@ def test_a_damaged_predictions_file_stops_the_report_in_one_line(tmp_path):
         f"{folder.relative_to(tmp_path)}/test_predictions.npz: damaged, not a NumPy archive of arrays"), cwd=tmp_path)
 
 
+def _predictions(folder: Path, classes: int, n: int, accuracy: float, seed: int) -> None:
+    """A test_predictions.npz right on `accuracy` of n examples (the same labels for every seed)."""
+    import numpy as np
+
+    from keras_models.classification import write_predictions
+
+    y = np.arange(n) % classes
+    rng = np.random.default_rng(seed)
+    predicted = np.where(rng.random(n) < accuracy, y, (y + 1) % classes)
+    write_predictions(folder, y, np.eye(classes)[predicted] * 0.9 + 0.1 / classes)
+
+
+def test_a_report_of_runs_with_saved_predictions_shows_the_intervals(tmp_path):
+    runs = {run.key: run for run in write_synthetic_runs(tmp_path / "runs")}
+    for i, (model, accuracy) in enumerate((("vgg", 0.93), ("resnet", 0.85), ("efficientnet_b0", 0.80), ("vit", 0.80))):
+        _predictions(runs[f"images-{model}"].folder(tmp_path / "runs"), 3, 4_500, accuracy, seed=i)
+    for i, (key, accuracy) in enumerate((("heartbeat-cnn2d_resnet-class-weights", 0.95),
+                                          ("heartbeat-cnn2d_resnet-none", 0.80))):
+        _predictions(runs[key].folder(tmp_path / "runs"), 5, 2_000, accuracy, seed=10 + i)
+    path = reports.reproduce(reports.Config(budget="cpu", from_runs=tmp_path / "runs",
+                                            reports_dir=tmp_path / "reports", report_id="intervals"))
+    rows = {row["id"]: row for row in json.loads((path.parent / "report.json").read_text())["rows"]}
+    vgg = rows["images.vgg.accuracy"]
+    assert vgg["ours"].startswith("93.") and " % [" in vgg["ours"] and "bootstrap interval" in vgg["rule"]
+    order = rows["images.claim.order"]  # efficientnet and vit equally good: that step is undecided
+    assert order["verdict"] == SHORT and order["reason"].startswith("efficientnet_b0 - vit") and "95 % interval" in order["reason"]
+    weights = rows["heartbeat.claim.class_weights"]
+    assert weights["verdict"] == REPRODUCED and "95 % interval [+" in weights["reason"]
+    assert rows["heartbeat.claim.smote_cnn1d"]["reason"].endswith("no saved predictions: no interval (heartbeat-cnn1d_resnet-smote, "
+                                                                  "heartbeat-cnn1d_resnet-oversample-full)")
+    assert (path.parent / "figures" / "images-comparison.png").is_file()
+    assert "seed 20261203" in path.read_text()
+
+
 def _seeded_folder(runs_dir: Path, run, seed: int, f1: float) -> None:
     from keras_models.reports import seeds
 

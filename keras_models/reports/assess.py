@@ -37,12 +37,24 @@ class Row:
     runs: tuple[RunState, ...]
     #: each run's value across its seeds (mean +- sd), or "-"
     across_seeds: str = "-"
+    #: the bootstrap's confidence where the verdict was judged on intervals, else None
+    confidence: float | None = None
+
+    @property
+    def rule(self) -> str:
+        """The rule as applied: the entry's, on bootstrap intervals where the runs kept their predictions."""
+        text = self.entry.rule.describe()
+        if self.confidence is None:
+            return text
+        if self.entry.kind == "number":
+            return f"documented value within or below our {100 * self.confidence:g} % bootstrap interval"
+        return f"{text}, the {100 * self.confidence:g} % bootstrap interval of each difference"
 
     def as_dict(self) -> dict:
         return {"id": self.entry.id, "report": self.entry.report, "part": self.entry.part, "kind": self.entry.kind,
                 "measures": self.entry.measures, "documented": self.documented, "ours": self.ours,
                 "documented_protocol": self.entry.protocol, "our_protocol": self.protocol,
-                "rule": self.entry.rule.describe(), "verdict": self.verdict, "reason": self.reason,
+                "rule": self.rule, "verdict": self.verdict, "reason": self.reason,
                 "across_seeds": self.across_seeds, "runs": [state.run.key for state in self.runs]}
 
 
@@ -160,7 +172,8 @@ def assess(entry: Entry, states: dict[str, RunState], seeded: dict[str, list[Run
         judged = entry.rule.judge(entry.documented, values, drawn)
     note += f"; {why_no_interval}" if why_no_interval else ""
     across = seeds.spread(entry, [states[key] for key in keys], seeded or {})
-    return Row(entry, documented, judged.ours, protocol, judged.verdict, judged.reason + note, tuple(present), across)
+    return Row(entry, documented, judged.ours, protocol, judged.verdict, judged.reason + note, tuple(present), across,
+               None if drawn is None else drawn.rule.confidence)
 
 
 def scoreboard(rows: list[Row]) -> dict[str, dict[str, int]]:

@@ -123,7 +123,7 @@ def _table(rows: list[Row]) -> str:
     seeded = any(row.across_seeds != "-" for row in rows)
     return format_table([{
         "what": row.entry.measures, "documented": row.documented, "ours": row.ours,
-        "documented protocol": row.entry.protocol, "our protocol": row.protocol, "rule": row.entry.rule.describe(),
+        "documented protocol": row.entry.protocol, "our protocol": row.protocol, "rule": row.rule,
         "verdict": f"**{row.verdict}**", "reason": row.reason,
         **({"across seeds (mean +- sd)": row.across_seeds} if seeded else {})} for row in rows])
 
