@@ -164,8 +164,10 @@ def test_a_row_shows_the_interval_of_runs_with_saved_predictions(tmp_path):
     y = labels()
     states, entry = _claim_states(tmp_path, predict(y, 0.95, 1), predict(y, 0.85, 2))
     row = assess(entry, states)
-    assert row.verdict == REPRODUCED and "class weights - none +0.1" in row.reason and "95 % interval [+0.0" in row.reason
-    assert row.as_dict()["rule"] == "class weights > none by more than 0.005, the 95 % bootstrap interval of each difference"
+    assert row.verdict == REPRODUCED, row
+    assert "class weights - none +0.1" in row.reason and "95 % interval [+0.0" in row.reason
+    assert row.as_dict()["rule"] == ("class weights > none by more than 0.005, the 95 % bootstrap interval of each "
+                                     "difference")
 
 
 def test_a_run_without_saved_predictions_is_judged_on_its_value_with_a_note(tmp_path):

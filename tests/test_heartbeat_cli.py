@@ -109,7 +109,8 @@ def test_tiny_run_from_kaggle_files(tmp_path, model, balance, steps):
     assert set(test_metrics["per_class"]) == {"N", "S", "V", "F", "Q"}
     assert np.asarray(test_metrics["confusion_matrix"]).sum() == 20
     kept = runfiles.read_predictions(run)  # the test predictions the reproduction report bootstraps
-    assert sorted(kept["y_true"].tolist()) == [k for k in range(5) for _ in range(4)] and kept["probabilities"].shape == (20, 5)
+    assert sorted(kept["y_true"].tolist()) == [k for k in range(5) for _ in range(4)]
+    assert kept["probabilities"].shape == (20, 5)
     assert (np.bincount(kept["y_true"] * 5 + kept["y_pred"], minlength=25).reshape(5, 5).tolist()
             == test_metrics["confusion_matrix"])
     for name in ["confusion_matrix.png", "roc.png", "loss.png", "accuracy.png"]:

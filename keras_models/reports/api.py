@@ -61,9 +61,10 @@ class Config(BaseConfig):
     ray: str | None = option(None, checks.optional(checks.text),
                              "train the runs as tasks on a Ray cluster: auto (the local one, started if none runs) "
                              "or HOST:PORT of its head; --runs-dir must be shared by every node", metavar="ADDRESS")
-    seeds: int = option(1, checks.positive_int, "train the runs of the claims the plan names (SEEDED_CLAIMS) "
-                                                "that their first runs leave short again under K-1 more seeds; "
-                                                "the report gives mean +- sd across the K seeds", metavar="K")
+    seeds: int = option(1, checks.positive_int, "when a claim the budget names for more seeds (cpu: the quick "
+                                                "heartbeat CNN claims) is left short by its first runs, train its "
+                                                "runs again under K-1 more seeds; the report gives mean +- sd "
+                                                "across the K seeds", metavar="K")
     track: str | None = option(None, tracking.check, "track every run with MLflow, from whichever process or node "
                                                      "trains it, into the store this command names")
 

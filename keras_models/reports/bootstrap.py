@@ -72,7 +72,7 @@ METRICS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 
 @dataclass(frozen=True)
 class Interval:
-    """`low`..`high`: the percentile interval of a bootstrapped quantity whose value on the whole test split is `point`."""
+    """`low`..`high`: the percentile interval of a bootstrapped quantity; `point`: its value on the whole split."""
 
     point: float
     low: float
