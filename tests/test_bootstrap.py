@@ -126,7 +126,7 @@ def test_resamples_are_seeded_shared_and_fast():
     print(f"1,000 resamples of {len(y):,} beats, 2 runs: {seconds:.2f} s")
     assert drawn.draws.shape == (1_000, 2) and seconds < 30
     again = bootstrap.sample(RECALL, y, runs[:1], 5, RULE)
-    np.testing.assert_array_equal(again.draws[:, 0], drawn.draws[:, 0]), "the same seed draws the same resamples"
+    np.testing.assert_array_equal(again.draws[:, 0], drawn.draws[:, 0])  # the same seed: the same resamples
     other = bootstrap.sample(RECALL, y, runs[:1], 5, bootstrap.Rule(seed=RULE.seed + 1))
     assert not np.array_equal(other.draws[:, 0], drawn.draws[:, 0])
     assert "1,000 resamples" in RULE.describe() and f"seed {RULE.seed}" in RULE.describe()

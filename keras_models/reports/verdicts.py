@@ -100,22 +100,22 @@ class Points:
         return f"within a 95 % binomial interval on {self.test_size:,} test examples"
 
     def judge(self, documented: float, values: list, samples: Samples | None = None) -> Judgement:
+        if samples is not None:
+            return self._judge_interval(documented, samples.value(0), samples.rule.confidence)
         (ours,) = values
         ours_pct = 100 * ours
         tolerance = self.points(documented)
         gap = ours_pct - documented
         text = f"{ours_pct:.2f} %"
-        if samples is not None:
-            return self._judge_interval(documented, samples.value(0), samples.rule.confidence)
         if gap < -tolerance:
             return Judgement(SHORT, text, f"{-gap:.2f} points below (tolerance {tolerance:.2f})")
         if gap > tolerance:
             return Judgement(REPRODUCED, text, f"{gap:.2f} points above (tolerance {tolerance:.2f})")
         return Judgement(REPRODUCED, text, f"within {tolerance:.2f} points ({gap:+.2f})")
 
-
     @staticmethod
     def _judge_interval(documented: float, ours: Interval, confidence: float) -> Judgement:
+        """The documented value (%) against our interval: inside or below it reproduced, above it short."""
         text = f"{100 * ours.point:.2f} % {ours.text(100, 2, sign=False)}"
         interval = f"our {100 * confidence:g} % interval {ours.text(100, 2, sign=False)}"
         if 100 * ours.high < documented:
