@@ -268,6 +268,8 @@ def test_seeds_repeat_the_runs_of_the_claims_left_short_and_give_mean_and_sd(tmp
     from keras_models.reports.plan import SEEDED_CLAIMS
 
     assert {"heartbeat.claim.smote_cnn1d", "heartbeat.claim.class_weights"} <= set(SEEDED_CLAIMS["cpu"])
+    claims = {e.id for e in documented.entries() if e.kind == "claim" and e.runs}
+    assert all(set(ids) <= claims for ids in SEEDED_CLAIMS.values()), "the plan names claims with runs"
     runs = write_synthetic_runs(tmp_path / "runs")
     by_key = {run.key: run for run in runs}
     smote, oversampled = "heartbeat-cnn1d_resnet-smote", "heartbeat-cnn1d_resnet-oversample-full"
@@ -276,6 +278,7 @@ def test_seeds_repeat_the_runs_of_the_claims_left_short_and_give_mean_and_sd(tmp
         _seeded_folder(tmp_path / "runs", by_key[oversampled], seed, b)
     again = seeds.seeded_run(by_key[smote], 43)
     assert again.key == smote + "-seed43" and again.run_id.endswith("-seed43") and again.config.seed == 43
+    assert again.config.run_id == again.run_id and again.folder(tmp_path) != by_key[smote].folder(tmp_path)
 
     path = reports.reproduce(reports.Config(budget="cpu", from_runs=tmp_path / "runs", seeds=3,
                                             reports_dir=tmp_path / "reports", report_id="seeds"))
@@ -286,7 +289,8 @@ def test_seeds_repeat_the_runs_of_the_claims_left_short_and_give_mean_and_sd(tmp
         "SMOTE 0.8610 +- 0.0100 (3 seeds); oversampling 0.8500 +- 0.0000 (3 seeds); "
         "SMOTE - oversampling 0.0110 +- 0.0100 (3 seeds)")
     assert rows["heartbeat.claim.class_weights"]["across_seeds"] == "-"
-    assert {r["key"] for r in report["runs"]} >= {smote + "-seed43", oversampled + "-seed44"}
+    seeded = {r["key"] for r in report["runs"] if "-seed" in r["key"]}
+    assert seeded == {f"{key}-seed{seed}" for key in (smote, oversampled) for seed in (43, 44)}, "only short claims"
     text = path.read_text()
     assert "across seeds (mean +- sd)" in text and "1,000 resamples" in text
 
