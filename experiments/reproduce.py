@@ -8,13 +8,15 @@
     python -m experiments.reproduce --from-runs runs        # the report from finished runs, training nothing
     python -m experiments.reproduce --jobs 4                # up to 4 runs at once (one GPU each, or the cores shared)
     python -m experiments.reproduce --ray HEAD:6379         # the runs as tasks on a Ray cluster (docs/scaling.md)
+    python -m experiments.reproduce --budget cpu --seeds 3  # claims left short: their runs again under 2 more seeds
 
 Prints the plan (every run, its protocol, its estimated time), checks that the data of
 every run still to train is here (without --fetch a missing data set stops it before
 anything trains, naming `python -m experiments.data fetch NAME`), trains what is not
 finished (reusing finished run folders of the same configuration and resuming
 interrupted ones, so it can be stopped and rerun until done), then writes
-reports/<budget>-<time>/REPORT.md. The same from Python:
+reports/<budget>-<time>/REPORT.md: each test-set number with its bootstrap interval, each
+claim judged on the intervals of its differences (docs/reproduction.md). The same from Python:
 ``reports.reproduce(reports.Config(budget="smoke"))`` (`keras_models.reports`).
 """
 

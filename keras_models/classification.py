@@ -1,17 +1,21 @@
 """Evaluation shared by every classifier: sklearn metrics, confusion matrix, per-class ROC.
 
 Models output logits or probabilities of shape (batch, n_classes); labels are integers
-0..n_classes-1 of shape (batch,).
+0..n_classes-1 of shape (batch,). Every classifier run keeps its test predictions in
+test_predictions.npz (`write_predictions`; read back by `keras_models.runfiles.read_predictions`),
+from which the reproduction report bootstraps intervals (`keras_models.reports.bootstrap`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from sklearn import metrics as skm
 
-from keras_models import plots
+from keras_models import outputs, plots
+from keras_models.runfiles import PREDICTIONS
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -82,9 +86,22 @@ def plot_roc(y_true: np.ndarray, probabilities: np.ndarray, class_names: list[st
     return plots.save(fig, path)
 
 
+def write_predictions(folder, y_true: np.ndarray, probabilities: np.ndarray) -> Path:
+    """Write ``folder/test_predictions.npz`` atomically (compressed): ``y_true`` and ``y_pred``
+    (n,) int16 labels, ``probabilities`` (n, k) float16 (``y_pred`` is the argmax of the float64
+    probabilities, kept so rounding to float16 cannot change a prediction)."""
+    path = Path(folder) / PREDICTIONS
+    with outputs.atomic(path, "the run folder") as tmp:
+        with open(tmp, "wb") as stream:
+            np.savez_compressed(stream, y_true=np.asarray(y_true, dtype=np.int16),
+                                y_pred=np.asarray(probabilities).argmax(axis=1).astype(np.int16),
+                                probabilities=np.asarray(probabilities, dtype=np.float16))
+    return path
+
+
 @dataclass
 class ClassifierEvaluation:
-    """A `runner.Job.evaluate` hook: test-split metrics and plots for a classifier.
+    """A `runner.Job.evaluate` hook: test-split metrics, plots and test_predictions.npz for a classifier.
 
     Attributes:
         x_test: model inputs (or a batched tf.data.Dataset of (x, y) with `y_test` given).
@@ -101,6 +118,7 @@ class ClassifierEvaluation:
     def __call__(self, model, run) -> dict:
         probabilities = as_probabilities(model.predict(self.x_test, batch_size=self.batch_size, verbose=0))
         result = classification_metrics(np.asarray(self.y_test), probabilities, self.class_names)
+        write_predictions(run.path, np.asarray(self.y_test), probabilities)
         title = f"{model.name}: test"
         plot_confusion_matrix(result["confusion_matrix"], self.class_names, run.plot("confusion_matrix"),
                               f"{title} confusion matrix")

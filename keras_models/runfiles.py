@@ -14,6 +14,7 @@ metrics.json        `read_metrics` (shape; per experiment, the keys readers need
 history.csv         `read_history` (a header with ``epoch``, numbers a row)
 model.keras         `check_model` (a whole Keras archive), `load_model`
 reconstructions.npy `read_reconstructions` (NAB: one row per window)
+test_predictions.npz `read_predictions` (classifiers: test labels, predictions, probabilities)
 audit.json          `read_audit`
 tracking.json       `read_tracking`
 backup/, tuner/     `check_resume_state` (what ``--resume`` reloads)
@@ -55,6 +56,7 @@ from keras_models.runshapes import (AUDIT_SHAPE, BACKUP_JSON, CONFIG_SHAPE, DATA
 
 CONFIG, DIGEST, METRICS, HISTORY = "config.json", "config.sha256", "metrics.json", "history.csv"
 MODEL, RECONSTRUCTIONS, AUDIT, TRACKING = "model.keras", "reconstructions.npy", "audit.json", "tracking.json"
+PREDICTIONS = "test_predictions.npz"
 #: the fix for a damaged file of a run
 RETRAIN = "restore it from a copy or train the run again"
 
@@ -303,6 +305,55 @@ def read_reconstructions(folder: Path, record: dict):
     if not np.isfinite(array).all():
         raise UserError(f"{path}: damaged, it holds NaN or infinite values; {RETRAIN}")
     return array
+
+
+# test_predictions.npz ----------------------------------------------------------
+def _predictions_problem(arrays: dict) -> str:
+    """What is wrong with the arrays of a test_predictions.npz ("" when nothing)."""
+    import numpy as np
+
+    missing = [key for key in ("y_true", "y_pred", "probabilities") if key not in arrays]
+    if missing:
+        return f"it lacks the array(s) {', '.join(missing)}"
+    y_true, y_pred, probabilities = arrays["y_true"], arrays["y_pred"], arrays["probabilities"]
+    if y_true.dtype.kind not in "iu" or y_pred.dtype.kind not in "iu" or probabilities.dtype.kind != "f":
+        return (f"y_true {y_true.dtype}, y_pred {y_pred.dtype}, probabilities {probabilities.dtype}: expected integer "
+                "labels and float probabilities")
+    if probabilities.ndim != 2 or y_true.shape != y_pred.shape or y_true.shape != probabilities.shape[:1]:
+        return (f"shapes y_true {y_true.shape}, y_pred {y_pred.shape}, probabilities {probabilities.shape} do not "
+                "agree: expected (n,), (n,) and (n, classes)")
+    if not np.isfinite(probabilities).all():
+        return "its probabilities hold NaN or infinite values"
+    classes = probabilities.shape[1]
+    for name, labels in (("y_true", y_true), ("y_pred", y_pred)):
+        if labels.size and (labels.min() < 0 or labels.max() >= classes):
+            return f"{name} holds labels outside 0..{classes - 1}"
+    return ""
+
+
+def read_predictions(folder: Path) -> dict | None:
+    """A classifier run's test_predictions.npz as {"y_true": (n,) int, "y_pred": (n,) int,
+    "probabilities": (n, classes) float}; None when the run has none (trained before runs
+    kept their predictions)."""
+    import numpy as np
+
+    path = Path(folder) / PREDICTIONS
+    if not os.path.lexists(path):
+        return None
+    _need_file(path, RETRAIN)
+    try:
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError("one array, not an archive of arrays")
+        with archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as err:
+        reason = (str(err).splitlines() or [type(err).__name__])[0][:120]
+        raise UserError(f"{path}: damaged, not a NumPy archive of arrays ({reason}); {RETRAIN}") from None
+    found = _predictions_problem(arrays)
+    if found:
+        raise UserError(f"{path}: not as keras_models writes it ({found}); {RETRAIN}")
+    return {key: arrays[key] for key in ("y_true", "y_pred", "probabilities")}
 
 
 # audit.json, tracking.json ---------------------------------------------------

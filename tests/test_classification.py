@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from keras_models import classification
+from keras_models import classification, runfiles
 from keras_models.rundir import RunDir
 
 NAMES = ["a", "b", "c"]
@@ -50,3 +50,8 @@ def test_hook_writes_plots(tmp_path):
     assert out["test_metrics"]["accuracy"] == 1.0
     assert sorted(p.name for p in (run.path / "plots").iterdir()) == [
         "confusion_matrix.png", "confusion_matrix_normalized.png", "roc.png"]
+    kept = runfiles.read_predictions(run.path)  # the test predictions the report bootstraps
+    np.testing.assert_array_equal(kept["y_true"], y)
+    np.testing.assert_array_equal(kept["y_pred"], y)
+    assert kept["probabilities"].dtype == np.float16 and kept["probabilities"].shape == (6, 3)
+    assert not [p for p in run.path.iterdir() if p.name.startswith(".")], "written atomically, no temporary left"

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO, refuse_case, run_here, run_refused, write_kaggle
+from keras_models import runfiles
 
 MODULE = "experiments.heartbeat"
 
@@ -107,6 +108,11 @@ def test_tiny_run_from_kaggle_files(tmp_path, model, balance, steps):
     test_metrics = metrics["test_metrics"]
     assert set(test_metrics["per_class"]) == {"N", "S", "V", "F", "Q"}
     assert np.asarray(test_metrics["confusion_matrix"]).sum() == 20
+    kept = runfiles.read_predictions(run)  # the test predictions the reproduction report bootstraps
+    assert sorted(kept["y_true"].tolist()) == [k for k in range(5) for _ in range(4)]
+    assert kept["probabilities"].shape == (20, 5)
+    assert (np.bincount(kept["y_true"] * 5 + kept["y_pred"], minlength=25).reshape(5, 5).tolist()
+            == test_metrics["confusion_matrix"])
     for name in ["confusion_matrix.png", "roc.png", "loss.png", "accuracy.png"]:
         assert (run / "plots" / name).exists(), name
     assert metrics["export"]["saved_model_max_abs_diff"] <= 1e-5

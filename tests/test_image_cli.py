@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO, refuse_case, run_command, run_here, write_image_folder
+from keras_models import runfiles
 
 MODULE = "experiments.image_classification"
 TINY_VIT = ["--model-arg", "patch_size=16", "--model-arg", "projection_dim=8", "--model-arg", "num_heads=2",
@@ -86,6 +87,8 @@ def test_tiny_vit_run_end_to_end(tmp_path, image_folder):
     assert config["model_kwargs"]["patch_size"] == 16 and metrics["epochs_run"] == 2
     test = metrics["test_metrics"]
     assert np.asarray(test["confusion_matrix"]).sum() == 6
+    kept = runfiles.read_predictions(run)
+    assert kept["y_true"].shape == (6,) and kept["probabilities"].shape == (6, 3)
     assert {"accuracy", "precision_macro", "recall_macro", "f1_macro"} <= set(test)
     assert metrics["export"]["saved_model_max_abs_diff"] <= 1e-4 and metrics["export"]["keras_max_abs_diff"] <= 1e-4
     for name in ["loss", "accuracy", "confusion_matrix", "roc"]:

@@ -255,6 +255,93 @@ def test_a_report_from_synthetic_runs_gives_every_entry_its_verdict(tmp_path):
     assert "](../" not in docs and f"`{runs[1].folder(tmp_path / 'runs').as_posix()}`" in docs
 
 
+def test_a_damaged_predictions_file_stops_the_report_in_one_line(tmp_path):
+    write_synthetic_runs(tmp_path / "runs")
+    folder = next(p for p in (tmp_path / "runs" / "heartbeat").iterdir() if p.name.endswith("cnn2d_resnet-none"))
+    (folder / "test_predictions.npz").write_bytes(b"edited by hand")
+    run_refused("experiments.reproduce", "--budget", "cpu", "--from-runs", "runs", expected=(
+        f"{folder.relative_to(tmp_path)}/test_predictions.npz: damaged, not a NumPy archive of arrays"), cwd=tmp_path)
+
+
+def _predictions(folder: Path, classes: int, n: int, accuracy: float, seed: int) -> None:
+    """A test_predictions.npz right on `accuracy` of n examples (the same labels for every seed)."""
+    import numpy as np
+
+    from keras_models.classification import write_predictions
+
+    y = np.arange(n) % classes
+    rng = np.random.default_rng(seed)
+    predicted = np.where(rng.random(n) < accuracy, y, (y + 1) % classes)
+    write_predictions(folder, y, np.eye(classes)[predicted] * 0.9 + 0.1 / classes)
+
+
+def test_a_report_of_runs_with_saved_predictions_shows_the_intervals(tmp_path):
+    runs = {run.key: run for run in write_synthetic_runs(tmp_path / "runs")}
+    for i, (model, accuracy) in enumerate((("vgg", 0.93), ("resnet", 0.85), ("efficientnet_b0", 0.80), ("vit", 0.80))):
+        _predictions(runs[f"images-{model}"].folder(tmp_path / "runs"), 3, 4_500, accuracy, seed=i)
+    for i, (key, accuracy) in enumerate((("heartbeat-cnn2d_resnet-class-weights", 0.95),
+                                          ("heartbeat-cnn2d_resnet-none", 0.80))):
+        _predictions(runs[key].folder(tmp_path / "runs"), 5, 2_000, accuracy, seed=10 + i)
+    path = reports.reproduce(reports.Config(budget="cpu", from_runs=tmp_path / "runs",
+                                            reports_dir=tmp_path / "reports", report_id="intervals"))
+    rows = {row["id"]: row for row in json.loads((path.parent / "report.json").read_text())["rows"]}
+    vgg = rows["images.vgg.accuracy"]
+    assert vgg["ours"].startswith("93.") and " % [" in vgg["ours"] and "bootstrap interval" in vgg["rule"]
+    order = rows["images.claim.order"]  # efficientnet and vit equally good: that step is undecided
+    assert order["verdict"] == SHORT and order["reason"].startswith("efficientnet_b0 - vit")
+    assert "95 % interval" in order["reason"]
+    weights = rows["heartbeat.claim.class_weights"]
+    assert weights["verdict"] == REPRODUCED and "95 % interval [+" in weights["reason"]
+    assert rows["heartbeat.claim.smote_cnn1d"]["reason"].endswith(
+        "no saved predictions: no interval (heartbeat-cnn1d_resnet-smote, heartbeat-cnn1d_resnet-oversample-full)")
+    assert (path.parent / "figures" / "images-comparison.png").is_file()
+    assert "seed 20261203" in path.read_text()
+
+
+def _seeded_folder(runs_dir: Path, run, seed: int, f1: float) -> None:
+    from keras_models.reports import seeds
+
+    again = seeds.seeded_run(run, seed)
+    folder = again.folder(runs_dir)
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text(json.dumps({"experiment": again.experiment, "config": again.config.to_dict()}))
+    (folder / "metrics.json").write_text(json.dumps({"test_metrics": {"f1_macro": f1}}))
+
+
+def test_seeds_repeat_the_runs_of_the_claims_left_short_and_give_mean_and_sd(tmp_path):
+    """--seeds 3 with --from-runs: the short claim the cpu plan names (smote_cnn1d) reads its runs'
+    two other seeds; a claim already decided (class_weights) gets none."""
+    from keras_models.reports import seeds
+    from keras_models.reports.plan import SEEDED_CLAIMS
+
+    assert {"heartbeat.claim.smote_cnn1d", "heartbeat.claim.class_weights"} <= set(SEEDED_CLAIMS["cpu"])
+    claims = {e.id for e in documented.entries() if e.kind == "claim" and e.runs}
+    assert all(set(ids) <= claims for ids in SEEDED_CLAIMS.values()), "the plan names claims with runs"
+    runs = write_synthetic_runs(tmp_path / "runs")
+    by_key = {run.key: run for run in runs}
+    smote, oversampled = "heartbeat-cnn1d_resnet-smote", "heartbeat-cnn1d_resnet-oversample-full"
+    for seed, (a, b) in zip((43, 44), ((0.861, 0.850), (0.871, 0.850))):
+        _seeded_folder(tmp_path / "runs", by_key[smote], seed, a)
+        _seeded_folder(tmp_path / "runs", by_key[oversampled], seed, b)
+    again = seeds.seeded_run(by_key[smote], 43)
+    assert again.key == smote + "-seed43" and again.run_id.endswith("-seed43") and again.config.seed == 43
+    assert again.config.run_id == again.run_id and again.folder(tmp_path) != by_key[smote].folder(tmp_path)
+
+    path = reports.reproduce(reports.Config(budget="cpu", from_runs=tmp_path / "runs", seeds=3,
+                                            reports_dir=tmp_path / "reports", report_id="seeds"))
+    report = json.loads((path.parent / "report.json").read_text())
+    rows = {row["id"]: row for row in report["rows"]}
+    assert rows["heartbeat.claim.smote_cnn1d"]["verdict"] == SHORT
+    assert rows["heartbeat.claim.smote_cnn1d"]["across_seeds"] == (
+        "SMOTE 0.8610 +- 0.0100 (3 seeds); oversampling 0.8500 +- 0.0000 (3 seeds); "
+        "SMOTE - oversampling 0.0110 +- 0.0100 (3 seeds)")
+    assert rows["heartbeat.claim.class_weights"]["across_seeds"] == "-"
+    seeded = {r["key"] for r in report["runs"] if "-seed" in r["key"]}
+    assert seeded == {f"{key}-seed{seed}" for key in (smote, oversampled) for seed in (43, 44)}, "only short claims"
+    text = path.read_text()
+    assert "across seeds (mean +- sd)" in text and "1,000 resamples" in text
+
+
 def _classifier(run, recall: float, predicted: list[int], f1: float) -> "RunState":
     """A finished heartbeat run whose test set (one row a class) was predicted as `predicted`."""
     from keras_models.reports.runs import RunState
@@ -285,7 +372,7 @@ def test_a_claim_about_a_run_that_learned_nothing_is_not_comparable(tmp_path):
 
 
 def test_the_tuning_claim_names_both_test_values_and_the_search_s_choice():
-    judged = verdicts.LittleGain(margin=0.01).judge("gains little", [0.8, 0.83], {"optimizer": "sgd",
+    judged = verdicts.LittleGain(margin=0.01).judge("gains little", [0.8, 0.83], chosen={"optimizer": "sgd",
                                                                                   "learning_rate": 0.004})
     assert judged.verdict == CONTRADICTED and judged.ours == "default 0.8, tuned 0.83"
     assert judged.reason == "default 0.8, tuned 0.83: tuned is better by 0.0300; the search chose optimizer sgd, " \

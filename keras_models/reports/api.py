@@ -15,7 +15,7 @@ from keras_models import checks, outputs, tracking
 from keras_models.config import Config as BaseConfig
 from keras_models.config import option, run_id
 from keras_models.errors import UserError
-from keras_models.reports import assess, documented, markdown
+from keras_models.reports import assess, documented, markdown, seeds
 from keras_models.reports.plan import AUDIT_EXPERIMENT, BUDGETS, PARTS, DataNeed, PlannedRun, data_needs, format_duration, \
     parts_option, plan
 from keras_models.reports.runs import FINISHED, MISSING, RunState, execute, inspect
@@ -61,6 +61,10 @@ class Config(BaseConfig):
     ray: str | None = option(None, checks.optional(checks.text),
                              "train the runs as tasks on a Ray cluster: auto (the local one, started if none runs) "
                              "or HOST:PORT of its head; --runs-dir must be shared by every node", metavar="ADDRESS")
+    seeds: int = option(1, checks.positive_int, "when a claim the budget names for more seeds (cpu: the quick "
+                                                "heartbeat CNN claims) is left short by its first runs, train its "
+                                                "runs again under K-1 more seeds; the report gives mean +- sd "
+                                                "across the K seeds", metavar="K")
     track: str | None = option(None, tracking.check, "track every run with MLflow, from whichever process or node "
                                                      "trains it, into the store this command names")
 
@@ -150,11 +154,17 @@ def reproduce(config: Config, command: str = "keras_models.reports.reproduce") -
         check_data([state.run for state in states if state.status != FINISHED], fetch=config.fetch)
         states = train(states, config, cluster)
     else:
-        states = [state if state.status != MISSING else RunState(state.run, state.folder, MISSING,
-                                                                   detail="no such folder in --from-runs")
-                  for state in states]
+        states = _not_in_from_runs(states)
     by_key = {state.run.key: state for state in states}
     rows = [assess.assess(entry, by_key) for entry in documented.entries() if _selected(entry, by_key, config.only)]
+    extra = seeds.extra_runs(rows, runs, config.budget, config.seeds) if config.seeds > 1 else []
+    if extra:
+        extra_states = _seeded_states(extra, config, cluster)
+        states = states + extra_states
+        by_key.update({state.run.key: state for state in extra_states})
+        seeded = seeds.by_base(extra_states)
+        rows = [assess.assess(entry, by_key, seeded) for entry in documented.entries()
+                if _selected(entry, by_key, config.only)]
     written = dict(budget=config.budget, command=command, wall_seconds=time.perf_counter() - clock,
                    started=started)
     path = markdown.write(out, rows, states, **written)
@@ -170,6 +180,29 @@ def reproduce(config: Config, command: str = "keras_models.reports.reproduce") -
     if config.publish is not None:
         print(f"wrote {published}")
     return path
+
+
+def _not_in_from_runs(states: list[RunState]) -> list[RunState]:
+    """The missing runs of `states` marked as not found in --from-runs."""
+    return [state if state.status != MISSING else RunState(state.run, state.folder, MISSING,
+                                                           detail="no such folder in --from-runs")
+            for state in states]
+
+
+def _seeded_states(runs: list[PlannedRun], config: Config, cluster=None) -> list[RunState]:
+    """The states of the runs trained again under other seeds (`seeds.extra_runs`): trained now
+    unless `from_runs`, reused and resumed like the plan's runs."""
+    states = [inspect(run, config.source) for run in runs]
+    print(f"\n--seeds {config.seeds}: the runs of the claims left short, again under other seeds")
+    print_plan(states, config.budget, training=config.from_runs is None)
+    if config.from_runs is not None:
+        return _not_in_from_runs(states)
+    check_data([state.run for state in states if state.status != FINISHED], fetch=config.fetch)
+    if config.ray is not None and cluster is None and any(state.status != FINISHED for state in states):
+        from keras_models.reports import ray_backend
+
+        cluster = ray_backend.connect(config.ray)
+    return train(states, config, cluster)
 
 
 def _check_spread(config: Config) -> None:

@@ -6,15 +6,23 @@ against the documented protocol (smoke; AG News' small protocol); our value is s
 shown when there is one. A claim is not comparable either when the classifier it claims
 better (or, for a ranking, any of them) did not learn: test macro recall at chance,
 1/classes, as a GRU after the `cpu` budget's single pass; its value only says which
-class it happened to predict. Otherwise the entry's rule decides (`keras_models.reports.verdicts`).
+class it happened to predict. Otherwise the entry's rule decides (`keras_models.reports.verdicts`),
+on the bootstrap samples of the runs' saved test predictions where the metric is one of
+`bootstrap.METRICS` (`samples`), on the single values otherwise; a run trained before
+runs kept their predictions is judged on its value with the note "no saved predictions:
+no interval". Runs trained again under other seeds (``--seeds``) add the mean +- sd of
+each run's value across its seeds (`keras_models.reports.seeds`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from keras_models.reports import verdicts
-from keras_models.reports.documented import Entry
+import numpy as np
+
+from keras_models import runfiles
+from keras_models.reports import bootstrap, seeds, verdicts
+from keras_models.reports.documented import BOOTSTRAP, Entry
 from keras_models.reports.runs import FINISHED, MISSING, RunState, value
 
 
@@ -27,13 +35,27 @@ class Row:
     verdict: str
     reason: str
     runs: tuple[RunState, ...]
+    #: each run's value across its seeds (mean +- sd), or "-"
+    across_seeds: str = "-"
+    #: the bootstrap's confidence where the verdict was judged on intervals, else None
+    confidence: float | None = None
+
+    @property
+    def rule(self) -> str:
+        """The rule as applied: the entry's, on bootstrap intervals where the runs kept their predictions."""
+        text = self.entry.rule.describe()
+        if self.confidence is None:
+            return text
+        if self.entry.kind == "number":
+            return f"documented value within or below our {100 * self.confidence:g} % bootstrap interval"
+        return f"{text}, the {100 * self.confidence:g} % bootstrap interval of each difference"
 
     def as_dict(self) -> dict:
         return {"id": self.entry.id, "report": self.entry.report, "part": self.entry.part, "kind": self.entry.kind,
                 "measures": self.entry.measures, "documented": self.documented, "ours": self.ours,
                 "documented_protocol": self.entry.protocol, "our_protocol": self.protocol,
-                "rule": self.entry.rule.describe(), "verdict": self.verdict, "reason": self.reason,
-                "runs": [state.run.key for state in self.runs]}
+                "rule": self.rule, "verdict": self.verdict, "reason": self.reason,
+                "across_seeds": self.across_seeds, "runs": [state.run.key for state in self.runs]}
 
 
 def documented_text(entry: Entry) -> str:
@@ -84,8 +106,39 @@ def did_not_learn(state: RunState) -> str:
             f"class for {share:.0%} of the test set), so it cannot test the claim")
 
 
-def assess(entry: Entry, states: dict[str, RunState]) -> Row:
-    """The row of `entry` given the planned runs' `states` (by key)."""
+NO_PREDICTIONS = "no saved predictions: no interval"
+
+
+def samples(entry: Entry, keys: list[str], states: dict[str, RunState],
+            rule: bootstrap.Rule = BOOTSTRAP) -> tuple[bootstrap.Samples | None, str]:
+    """The bootstrap samples of `entry`'s metric over its runs (the same resamples for each),
+    or None and why not ("" where the metric is no test metric of a classifier). Runs are
+    paired only on the same test split: equal ``y_true``.
+
+    Raises:
+        UserError: a run's test_predictions.npz is damaged (`runfiles.read_predictions`).
+    """
+    if entry.metric not in bootstrap.METRICS:
+        return None, ""
+    found = [(key, runfiles.read_predictions(states[key].folder)) for key in keys]
+    lacking = [key for key, predictions in found if predictions is None]
+    if lacking:
+        return None, f"{NO_PREDICTIONS} ({', '.join(lacking)})"
+    (first, reference), *others = found
+    for key, predictions in others:
+        same = (predictions["y_true"].shape == reference["y_true"].shape
+                and predictions["probabilities"].shape[1] == reference["probabilities"].shape[1]
+                and np.array_equal(predictions["y_true"], reference["y_true"]))
+        if not same:
+            return None, (f"{key} and {first} were tested on different test splits (their saved test labels differ), "
+                          "so they cannot be resampled together: no interval")
+    classes = reference["probabilities"].shape[1]
+    return bootstrap.sample(entry.metric, reference["y_true"], [p["y_pred"] for _, p in found], classes, rule), ""
+
+
+def assess(entry: Entry, states: dict[str, RunState], seeded: dict[str, list[RunState]] | None = None) -> Row:
+    """The row of `entry` given the planned runs' `states` (by key) and, by key, the finished
+    runs trained again under other seeds (`seeded`, from ``--seeds``)."""
     keys = list(entry.runs)
     present = [states[key] for key in keys if key in states]
     documented, protocol = documented_text(entry), _protocol(present)
@@ -116,19 +169,26 @@ def assess(entry: Entry, states: dict[str, RunState]) -> Row:
     if untrained:
         return Row(entry, documented, judged.ours, protocol, verdicts.NOT_COMPARABLE,
                    "; ".join(untrained) + note, tuple(present))
-    return Row(entry, documented, judged.ours, protocol, judged.verdict, judged.reason + note, tuple(present))
+    drawn, why_no_interval = samples(entry, keys, states)
+    if drawn is not None:
+        judged = _judge(entry, values, states[keys[-1]], drawn)
+    note += f"; {why_no_interval}" if why_no_interval else ""
+    across = seeds.spread(entry, [states[key] for key in keys], seeded or {})
+    return Row(entry, documented, judged.ours, protocol, judged.verdict, judged.reason + note, tuple(present), across,
+               None if drawn is None else drawn.rule.confidence)
 
 
-def _judge(entry: Entry, values: list, last: RunState) -> verdicts.Judgement:
-    """The rule's judgement; a rule with a `chosen` path also gets that value of the last run
-    (a search's chosen hyper-parameters; None when the run lacks it)."""
+def _judge(entry: Entry, values: list, last: RunState, drawn=None) -> verdicts.Judgement:
+    """The rule's judgement (on the bootstrap samples `drawn` when given); a rule with a `chosen`
+    path also gets that value of the last run (a search's chosen hyper-parameters; None when
+    the run lacks it)."""
     if getattr(entry.rule, "chosen", None) is None:
-        return entry.rule.judge(entry.documented, values)
+        return entry.rule.judge(entry.documented, values, drawn)
     try:
         chosen = value(last, entry.rule.chosen)
     except (KeyError, IndexError, TypeError):
         chosen = None
-    return entry.rule.judge(entry.documented, values, chosen)
+    return entry.rule.judge(entry.documented, values, drawn, chosen=chosen)
 
 
 def scoreboard(rows: list[Row]) -> dict[str, dict[str, int]]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from keras_models import registry
 from keras_models.reports import verdicts as v
+from keras_models.reports.bootstrap import Rule
 from keras_models.reports.plan import HEARTBEAT_RUNS, TUNED_HEARTBEAT, heartbeat_key
 from keras_models.text.variants import VARIANTS
 
@@ -30,6 +31,9 @@ PARTS = {
     "ag_news": "Report 003, Parts III-IV: AG News transformer",
     "images": "Report 003, Bonus: image classification",
 }
+#: how sure a verdict is: the paired bootstrap of the runs' saved test predictions
+#: (`keras_models.reports.bootstrap`); each claim's margin is on its rule (`verdicts.MARGIN` unless stated)
+BOOTSTRAP = Rule(resamples=1_000, confidence=0.95, seed=20_261_203)
 _FAMILY_PART = {"autoencoder": "part1", "nab": "nab", "heartbeat": "heartbeat", "ag_news": "ag_news",
                 "images": "images"}
 

@@ -26,7 +26,7 @@ from keras_models import outputs
 from keras_models.audit import format_table
 from keras_models.reports import protocols, verdicts
 from keras_models.reports.assess import Row, scoreboard
-from keras_models.reports.documented import PARTS
+from keras_models.reports.documented import BOOTSTRAP, PARTS
 from keras_models.reports.runs import FINISHED, RunState
 
 #: per part: (run key, plot name, caption) of the figures shown under its table
@@ -109,7 +109,7 @@ def _image_comparison(rows: list[Row], layout: Layout) -> list[str]:
     labels = [row.entry.runs[0].removeprefix("images-") for row in points]
     xs = range(len(points))
     ax.bar([x - 0.2 for x in xs], [row.entry.documented for row in points], width=0.4, label="documented")
-    ax.bar([x + 0.2 for x in xs], [float(row.ours.rstrip(" %")) for row in points], width=0.4, label="ours")
+    ax.bar([x + 0.2 for x in xs], [float(row.ours.split(" %")[0]) for row in points], width=0.4, label="ours")
     ax.set_xticks(list(xs), labels)
     ax.set_ylabel("test accuracy (%)")
     ax.set_title("Image classification: documented and reproduced test accuracy")
@@ -120,10 +120,25 @@ def _image_comparison(rows: list[Row], layout: Layout) -> list[str]:
 
 
 def _table(rows: list[Row]) -> str:
+    seeded = any(row.across_seeds != "-" for row in rows)
     return format_table([{
         "what": row.entry.what, "documented": row.documented, "ours": row.ours,
-        "documented protocol": row.entry.protocol, "our protocol": row.protocol, "rule": row.entry.rule.describe(),
-        "verdict": f"**{row.verdict}**", "reason": row.reason} for row in rows])
+        "documented protocol": row.entry.protocol, "our protocol": row.protocol, "rule": row.rule,
+        "verdict": f"**{row.verdict}**", "reason": row.reason,
+        **({"across seeds (mean +- sd)": row.across_seeds} if seeded else {})} for row in rows])
+
+
+def rules_text() -> str:
+    """The report's "Rules" sentence: how each kind of entry is judged, with the bootstrap's settings."""
+    level = f"{100 * BOOTSTRAP.confidence:g} %"
+    return ("Rules: parameter counts exact; counts and losses within a stated relative range. Where the runs kept "
+            f"their test predictions, each test-set metric is redrawn by a {BOOTSTRAP.describe()}, the same "
+            "resamples for every run of an entry: a percentage is reproduced when our interval (shown beside our "
+            "value) reaches the documented value or lies above it, short when it lies below; a claim holds when the "
+            f"{level} interval of each difference it makes lies above +margin (margin {verdicts.MARGIN:g} unless "
+            "stated), is contradicted when one lies below -margin, and is short otherwise (the interval is in the "
+            "reason). Runs without saved predictions are judged on their single values: percentages within 0.5 "
+            "points (the images: a 95 % binomial interval on 4,500 test images), claims by more than the margin.")
 
 
 def _runs_table(states: list[RunState], layout: Layout) -> str:
@@ -212,9 +227,7 @@ def render(layout: Layout, rows: list[Row], states: list[RunState], *, budget: s
              "## Scoreboard", "",
              format_table([{"verdict": verdict, **board[verdict]} for verdict in verdicts.VERDICTS]), "",
              f"{len(rows)} documented entries: {sum(r.entry.kind == 'number' for r in rows)} numbers and "
-             f"{sum(r.entry.kind == 'claim' for r in rows)} claims. Rules: parameter counts exact; percentages "
-             "within 0.5 points (the images: a 95 % binomial interval on 4,500 test images); counts and losses "
-             "within a stated relative range; claims hold by more than a margin (within it: short).", "",
+             f"{sum(r.entry.kind == 'claim' for r in rows)} claims. {rules_text()}", "",
              _progress(states), "",
              "## Machine, versions, seeds, time", "",
              format_table([{"item": k, "value": v} for k, v in {

@@ -104,6 +104,17 @@ OVERHEAD_S = {"audit": 30, "nab": 15, "heartbeat": 60, "heartbeat-gru": 360,
               "heartbeat-gru-no-train-split": 290, "ag_news": 30, "images": 30}
 
 
+#: ``--seeds K``: the claims whose runs train again under K - 1 more seeds when their first runs
+#: leave them short (`keras_models.reports.seeds`), by budget. cpu: the quick heartbeat CNN claims,
+#: about 31 min per extra seed on 2 cores (the image order's four runs would add ~37 min more)
+SEEDED_CLAIMS = {
+    "smoke": (),
+    "cpu": ("heartbeat.claim.class_weights", "heartbeat.claim.smote_cnn1d"),
+    "full": ("heartbeat.claim.class_weights", "heartbeat.claim.smote_cnn1d", "heartbeat.claim.cnn2d_best",
+             "images.claim.order"),
+}
+
+
 @dataclass(frozen=True)
 class PlannedRun:
     """One run of the plan.

@@ -17,6 +17,15 @@ and the reason in words. The rules (stated in the report beside each entry):
   contradicted; within the margin: short (the runs do not show the difference).
 - `Untestable`: a claim no run of the package can test; always not comparable, with why.
 
+Where the runs kept their test predictions, `Points` and the claims are given the
+metric's bootstrap `Samples` (`keras_models.reports.bootstrap`, the same resamples for
+every run) and judge the interval instead of the single value: a claim holds when the
+interval of each difference it makes lies above +margin, is contradicted when one lies
+below -margin, and is short otherwise (the interval is in the reason); a percentage is
+reproduced when our interval reaches the documented value or lies above it, short when
+it lies below. Without samples (a run without saved predictions, a loss, a metric of
+the history) the single values decide as above.
+
 Nothing here imports TensorFlow.
 """
 
@@ -24,12 +33,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from keras_models.reports.bootstrap import Interval, Samples
 
 REPRODUCED = "reproduced"
 SHORT = "short"
 CONTRADICTED = "contradicted"
 NOT_COMPARABLE = "not comparable"
 VERDICTS = (REPRODUCED, SHORT, CONTRADICTED, NOT_COMPARABLE)
+
+
+#: the margin a claim's difference must exceed, unless its rule states another
+MARGIN = 0.005
 
 
 @dataclass(frozen=True)
@@ -57,7 +74,7 @@ class Exact:
     def describe(self) -> str:
         return "exact"
 
-    def judge(self, documented, values: list) -> Judgement:
+    def judge(self, documented, values: list, samples: Samples | None = None) -> Judgement:
         (ours,) = values
         if ours == documented:
             return Judgement(REPRODUCED, format_number(ours), "equal")
@@ -83,7 +100,9 @@ class Points:
             return f"within {self.tolerance:g} points"
         return f"within a 95 % binomial interval on {self.test_size:,} test examples"
 
-    def judge(self, documented: float, values: list) -> Judgement:
+    def judge(self, documented: float, values: list, samples: Samples | None = None) -> Judgement:
+        if samples is not None:
+            return self._judge_interval(documented, samples.value(0), samples.rule.confidence)
         (ours,) = values
         ours_pct = 100 * ours
         tolerance = self.points(documented)
@@ -94,6 +113,17 @@ class Points:
         if gap > tolerance:
             return Judgement(REPRODUCED, text, f"{gap:.2f} points above (tolerance {tolerance:.2f})")
         return Judgement(REPRODUCED, text, f"within {tolerance:.2f} points ({gap:+.2f})")
+
+    @staticmethod
+    def _judge_interval(documented: float, ours: Interval, confidence: float) -> Judgement:
+        """The documented value (%) against our interval: inside or below it reproduced, above it short."""
+        text = f"{100 * ours.point:.2f} % {ours.text(100, 2, sign=False)}"
+        interval = f"our {100 * confidence:g} % interval {ours.text(100, 2, sign=False)}"
+        if 100 * ours.high < documented:
+            return Judgement(SHORT, text, f"{interval} lies {documented - 100 * ours.high:.2f} points below")
+        if 100 * ours.low > documented:
+            return Judgement(REPRODUCED, text, f"{interval} lies {100 * ours.low - documented:.2f} points above")
+        return Judgement(REPRODUCED, text, f"{interval} holds the documented value")
 
 
 @dataclass(frozen=True)
@@ -107,7 +137,7 @@ class Relative:
     def describe(self) -> str:
         return f"within +-{100 * self.within:g} % of the documented value"
 
-    def judge(self, documented: float, values: list) -> Judgement:
+    def judge(self, documented: float, values: list, samples: Samples | None = None) -> Judgement:
         (ours,) = values
         ratio = ours / documented if documented else math.inf
         text = format_number(ours)
@@ -125,7 +155,7 @@ class Relative:
 class _Claim:
     """A claim comparing runs' values of one metric (higher is better) with a margin."""
 
-    margin: float = 0.005
+    margin: float = MARGIN
     lower_is_better: bool = False
 
     def subjects(self, n: int) -> range:
@@ -146,6 +176,40 @@ class _Claim:
             return CONTRADICTED, fails
         return SHORT, f"the difference ({gap:+.4f}) is within the margin {self.margin:g}: the runs do not show it"
 
+    def pairs(self, n: int) -> list[tuple[int, int]]:
+        """The differences values[i] - values[j] (better minus worse) the claim says exceed the margin."""
+        return [(0, 1)]
+
+    def _difference(self, samples: Samples, i: int, j: int) -> Interval:
+        """The interval of values[i] - values[j], oriented so that positive is better."""
+        difference = samples.difference(i, j)
+        return -difference if self.lower_is_better else difference
+
+    def _say(self, samples: Samples, pair: tuple[int, int], difference: Interval) -> str:
+        i, j = pair
+        return (f"{self.labels[i]} - {self.labels[j]} {difference.point:+.4f}, "
+                f"{100 * samples.rule.confidence:g} % interval {difference.text()}{self._how()}")
+
+    def _from_samples(self, samples: Samples, n: int) -> tuple[str, str]:
+        """Every difference's interval above +margin: reproduced; one below -margin: contradicted; else short."""
+        found = {pair: self._difference(samples, *pair) for pair in self.pairs(n)}
+        reversed_ = [pair for pair, d in found.items() if d.high < -self.margin]
+        if reversed_:
+            pair = min(reversed_, key=lambda p: found[p].high)
+            return CONTRADICTED, f"{self._say(samples, pair, found[pair])}: below -{self.margin:g}"
+        undecided = [pair for pair, d in found.items() if d.low <= self.margin]
+        if undecided:
+            pair = min(undecided, key=lambda p: found[p].low)
+            return SHORT, (f"{self._say(samples, pair, found[pair])}: not above +{self.margin:g}, the runs do not "
+                           "show it")
+        pair = min(found, key=lambda p: found[p].low)
+        return REPRODUCED, f"{self._say(samples, pair, found[pair])}: above +{self.margin:g}"
+
+    def _with_samples(self, samples: Samples, values: list) -> tuple[str, str, str]:
+        """(verdict, ours, reason) from the samples."""
+        verdict, reason = self._from_samples(samples, len(values))
+        return verdict, self._values(self.labels, values), reason
+
     @staticmethod
     def _values(labels: tuple[str, ...], values: list) -> str:
         return ", ".join(f"{label} {format_number(v)}" for label, v in zip(labels, values))
@@ -164,7 +228,9 @@ class Greater(_Claim):
     def describe(self) -> str:
         return f"{self.labels[0]} > {self.labels[1]} by more than {self.margin:g}{self._how()}"
 
-    def judge(self, documented, values: list) -> Judgement:
+    def judge(self, documented, values: list, samples: Samples | None = None) -> Judgement:
+        if samples is not None:
+            return Judgement(*self._with_samples(samples, values))
         better = self._oriented(values)
         gap = better[0] - better[1]
         verdict, reason = self._verdict(gap, f"{self.labels[0]} leads by {gap:.4f}",
@@ -181,7 +247,10 @@ class Order(_Claim):
     def describe(self) -> str:
         return " > ".join(self.labels) + f", each step by more than {self.margin:g}{self._how()}"
 
-    def judge(self, documented, values: list) -> Judgement:
+    def pairs(self, n: int) -> list[tuple[int, int]]:
+        return [(i, i + 1) for i in range(n - 1)]
+
+    def judge(self, documented, values: list, samples: Samples | None = None) -> Judgement:
         better = self._oriented(values)
         gaps = [a - b for a, b in zip(better, better[1:])]
         worst = min(range(len(gaps)), key=gaps.__getitem__)
@@ -189,6 +258,8 @@ class Order(_Claim):
         verdict, reason = self._verdict(gaps[worst], "every step holds", f"{pair} is reversed by {-gaps[worst]:.4f}")
         if verdict == SHORT:
             reason = f"{pair}: {reason}"
+        if samples is not None:
+            verdict, reason = self._from_samples(samples, len(values))
         ranking = " > ".join(label for _, label in sorted(zip(better, self.labels), reverse=True))
         return Judgement(verdict, self._values(self.labels, values), f"{reason}; ours: {ranking}")
 
@@ -206,7 +277,12 @@ class Best(_Claim):
     def describe(self) -> str:
         return f"{self.labels[0]} above each of {', '.join(self.labels[1:])} by more than {self.margin:g}{self._how()}"
 
-    def judge(self, documented, values: list) -> Judgement:
+    def pairs(self, n: int) -> list[tuple[int, int]]:
+        return [(0, j) for j in range(1, n)]
+
+    def judge(self, documented, values: list, samples: Samples | None = None) -> Judgement:
+        if samples is not None:
+            return Judgement(*self._with_samples(samples, values))
         better = self._oriented(values)
         rival = max(range(1, len(better)), key=better.__getitem__)
         gap = better[0] - better[rival]
@@ -224,7 +300,23 @@ class NotAbove(_Claim):
     def describe(self) -> str:
         return f"{self.labels[1]} not above {self.labels[0]} by more than {self.margin:g}{self._how()}"
 
-    def judge(self, documented, values: list) -> Judgement:
+    def pairs(self, n: int) -> list[tuple[int, int]]:
+        return [(1, 0)]
+
+    def _from_samples(self, samples: Samples, n: int) -> tuple[str, str]:
+        """b - a above +margin: contradicted; its interval at or below +margin: reproduced; else short."""
+        pair = (1, 0)
+        difference = self._difference(samples, *pair)
+        said = self._say(samples, pair, difference)
+        if difference.low > self.margin:
+            return CONTRADICTED, f"{said}: above +{self.margin:g}"
+        if difference.high <= self.margin:
+            return REPRODUCED, f"{said}: not above +{self.margin:g}"
+        return SHORT, f"{said}: reaches above +{self.margin:g}, the runs do not show that it does not help"
+
+    def judge(self, documented, values: list, samples: Samples | None = None) -> Judgement:
+        if samples is not None:
+            return Judgement(*self._with_samples(samples, values))
         better = self._oriented(values)
         gap = better[1] - better[0]
         if gap > self.margin:
@@ -243,8 +335,9 @@ class LittleGain(NotAbove):
     labels: tuple[str, ...] = ("default", "tuned")
     chosen: str = "search.best.hyperparameters"
 
-    def judge(self, documented, values: list, chosen: dict | None = None) -> Judgement:
-        judged = super().judge(documented, values)
+    def judge(self, documented, values: list, samples: Samples | None = None,
+              chosen: dict | None = None) -> Judgement:
+        judged = super().judge(documented, values, samples)
         picked = ", ".join(f"{k} {format_number(v) if isinstance(v, float) else v}" for k, v in (chosen or {}).items())
         reason = f"{self._values(self.labels, values)}: {judged.reason}" + (f"; the search chose {picked}"
                                                                             if picked else "")
@@ -260,5 +353,5 @@ class Untestable:
     def describe(self) -> str:
         return "no test"
 
-    def judge(self, documented, values: list) -> Judgement:
+    def judge(self, documented, values: list, samples: Samples | None = None) -> Judgement:
         return Judgement(NOT_COMPARABLE, "-", self.why)
