@@ -112,3 +112,15 @@ def key(described: dict | None = None) -> str:
     (the auto recipe's cache key)."""
     d = describe() if described is None else described
     return f"{d['cpu']} | {d['cores']} cores | {' '.join(d['features'])} | {d['onednn_isa']}"
+
+
+def heading(described: dict | None = None) -> str:
+    """The line a benchmark table is headed by (tables are kept per CPU family)."""
+    d = describe() if described is None else described
+    return (f"CPU family: {d['family']} ({d['cpu']}, {d['cores']} cores, oneDNN {d['onednn_isa']}; "
+            f"{' '.join(d['features']) or 'features unknown'})")
+
+
+def row(described: dict | None = None) -> dict:
+    """The column every benchmark row carries: {"cpu family": ...}."""
+    return {"cpu family": (describe() if described is None else described)["family"]}

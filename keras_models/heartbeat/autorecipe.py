@@ -1,11 +1,13 @@
 """``--recipe auto``: time the speed levers of a heartbeat model on this machine, keep the fastest.
 
 The recipes ``cpu`` and ``cpu-gru`` (`keras_models.heartbeat.recipe`) were chosen on an AMD
-EPYC with AVX512-BF16; on an Intel Xeon with AMX other levers win (XLA, say). ``auto``
+EPYC with AVX512-BF16; on an Intel Xeon with AMX other levers may win. ``auto``
 starts from the model's recipe and times a few training steps of each candidate:
 
 1. precision: float32, and mixed_bfloat16 where the CPU has AVX512-BF16;
-2. XLA: the train step compiled with ``jit_compile`` off and on;
+2. XLA: the train step compiled with ``jit_compile`` off and on (skipped while Keras turns
+   XLA off under TensorFlow's deterministic ops, which every run turns on: it would
+   train as XLA off);
 3. batch: the batches of the recipe whose time to accuracy was measured
    (`recipe.TESTED_BATCHES`; the learning rate follows by the recipe's ``lr_scaling``);
 4. threads: TensorFlow's intra- and inter-op pools of all cores, and of half of them.
@@ -58,6 +60,10 @@ TimeOne = Callable[[dict], float]
 Measure = Callable[[str, int, dict, dict], list]
 
 
+class NotApplicable(Exception):
+    """A candidate that would train as another one (its lever does not take effect)."""
+
+
 def search(base: dict, options: dict, time_one: TimeOne, progress: Callable[[str], None] = lambda _: None) -> list:
     """Coordinate search: for each lever of `LEVERS` in turn, time `base` with each of its
     `options` and keep the fastest. Returns the rows {**candidate, "samples_per_s"}, each
@@ -70,7 +76,12 @@ def search(base: dict, options: dict, time_one: TimeOne, progress: Callable[[str
             if any(_same(row, candidate) for row in rows):
                 continue
             progress(f"probe {len(rows) + 1}: {describe_candidate(candidate)} ...")
-            rows.append({**candidate, "samples_per_s": round(float(time_one(candidate)), 1)})
+            try:
+                speed = time_one(candidate)
+            except NotApplicable as why:
+                progress(f"probe {len(rows) + 1}: skipped: {why}")
+                continue
+            rows.append({**candidate, "samples_per_s": round(float(speed), 1)})
             progress(f"probe {len(rows)}: {rows[-1]['samples_per_s']:,.0f} samples/s")
         best = fastest(rows)
     return rows
@@ -235,6 +246,9 @@ def time_candidate(model: str, candidate: dict, seconds: float = PROBE_SECONDS) 
     net = precision.build(spec.build, candidate["precision"])
     net.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=candidate["jit_compile"],
                 loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    if candidate["jit_compile"] and not net.jit_compile:
+        raise NotApplicable("Keras turns XLA off under deterministic ops, which every run uses, so XLA on trains as "
+                            "XLA off")
 
     def steps(n: int) -> float:
         data, clock = training_batches(x, y, batch, seed=0, steps_per_epoch=n)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from keras_models import machine as host
 from keras_models import outputs
 from keras_models.audit import format_table
 from keras_models.reports import verdicts
@@ -53,8 +54,10 @@ def machine() -> dict:
         except metadata.PackageNotFoundError:
             return "not installed"
 
+    cpu = host.describe()
     return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-            "cpus": os.cpu_count(), "python": platform.python_version(),
+            "cpu": cpu["cpu"], "cpu family": cpu["family"], "cpu features": " ".join(cpu["features"]) or "unknown",
+            "oneDNN ISA": f"{cpu['onednn_isa']} ({cpu['onednn_isa_source']})", "cpus": os.cpu_count(), "python": platform.python_version(),
             "tensorflow": version("tensorflow-cpu") if version("tensorflow") == "not installed" else version("tensorflow"),
             "keras": version("keras"), "keras_models": version("keras_models")}
 
