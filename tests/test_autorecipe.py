@@ -94,6 +94,15 @@ def test_auto_keeps_to_the_tested_batches_and_the_levers_given(tmp_path, cache):
     assert autorecipe.candidates(auto_config(tmp_path), no_bf16)[1]["precision"] == ["float32"]
     fixed = autorecipe.choose(auto_config(tmp_path, precision="float32", threads=1), fake_measure([]), XEON_MACHINE)
     assert (fixed.precision, fixed.threads, fixed.jit_compile) == ("float32", 1, True)
+    # a lever that would not take effect (XLA under deterministic ops) is skipped, not timed
+
+    def no_xla(candidate):
+        if candidate["jit_compile"]:
+            raise autorecipe.NotApplicable("XLA off")
+        return fake_speed(candidate)
+    base, options = autorecipe.candidates(auto_config(tmp_path), XEON_MACHINE)
+    rows = autorecipe.search(base, options, no_xla)
+    assert [r["jit_compile"] for r in rows] == [False, False, False]
     # the learning rate follows the chosen batch by the recipe's scaling
     recipe = auto_config(tmp_path, batch_size=32).effective_recipe()
     assert (recipe.name, recipe.lr_scaling, recipe.schedule) == ("auto", "sqrt", "cosine")
