@@ -38,6 +38,7 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -267,6 +268,7 @@ def child_main(payload: str) -> None:
 
     from keras_models.runner import set_seed, set_threads
 
+    warnings.filterwarnings("ignore", message=".*jit_compile")  # NotApplicable says it, once per row
     request = json.loads(payload)
     set_threads(request["threads"])
     set_seed(0)  # the runner's deterministic ops
