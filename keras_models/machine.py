@@ -114,6 +114,22 @@ def key(described: dict | None = None) -> str:
     return f"{d['cpu']} | {d['cores']} cores | {' '.join(d['features'])} | {d['onednn_isa']}"
 
 
+def package_version(name: str) -> str:
+    """The installed version of the distribution `name` ("not installed" if it is not)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def tensorflow_version() -> str:
+    """TensorFlow's version, whether installed as tensorflow or tensorflow-cpu."""
+    version = package_version("tensorflow")
+    return package_version("tensorflow-cpu") if version == "not installed" else version
+
+
 def heading(described: dict | None = None) -> str:
     """The line a benchmark table is headed by (tables are kept per CPU family)."""
     d = describe() if described is None else described

@@ -21,8 +21,8 @@ candidate in samples per second wins. Precision, XLA and threads leave the math 
 validation accuracy in `benchmarks.time_to_accuracy`. A lever given on the command line
 (``--precision``, ``--batch-size``, ``--threads``) is kept, not probed.
 
-The choice is cached per machine (CPU model, cores, features: `keras_models.machine.key`)
-and model in ``<cache>/recipe-auto.json`` (``$KERAS_MODELS_CACHE``, default ``./data``),
+The choice is cached per machine (CPU model, cores, features: `keras_models.machine.key`),
+TensorFlow version and model in ``<cache>/recipe-auto.json`` (``$KERAS_MODELS_CACHE``, default ``./data``),
 so a second run on the same machine does not probe. The run's config.json records the
 chosen levers as ordinary settings (recipe ``auto``, its precision, batch size,
 ``jit_compile``, threads) and ``auto_levers`` says where and how fast they were chosen:
@@ -156,8 +156,13 @@ def cache_path() -> Path:
 
 
 def cache_key(model: str, options: dict) -> str:
-    """One model and the candidates probed (a lever fixed by a flag probes other ones)."""
-    return f"{model} {json.dumps(options, sort_keys=True)}"
+    """One model, the candidates probed (a lever fixed by a flag probes other ones) and the
+    TensorFlow and Keras versions (their kernels decide the speed as much as the CPU)."""
+    return f"{model} {json.dumps(options, sort_keys=True)} {_versions()}"
+
+
+def _versions() -> str:
+    return f"tensorflow {machine.tensorflow_version()} keras {machine.package_version('keras')}"
 
 
 def read_cache(path: Path) -> dict:
