@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from keras_models import checks, cli, registry, runfiles
+from keras_models import checks, cli, machine, registry, runfiles
 from keras_models.heartbeat.balance import BALANCE_METHODS
 from keras_models.heartbeat.recipe import RECIPES
 from keras_models.heartbeat.splits import SPLITS
@@ -93,7 +93,7 @@ def new_run(runs_root: Path, before: set[Path]) -> Path | None:
 def table_row(model: str, method: str, run: Path | None, returncode: int, steps_per_epoch: int | None,
               batch_size: int) -> dict:
     """One row: test-split scores, epochs, training beats seen and times of a run."""
-    row = {"model": model, "balance": method}
+    row = {**machine.row(), "model": model, "balance": method}
     if run is None:
         return {**row, "run": f"failed (exit {returncode})"}
     metrics = runfiles.read_metrics(run)
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"== {model} {method}: exit {returncode} after {time.perf_counter() - started:.0f} s", flush=True)
     protocol = (f"split {args.split}, seed {args.seed}, batch {args.batch_size}, epochs {args.epochs}"
                 f" (patience {args.patience}), steps/epoch {args.steps_per_epoch or 'all'}; test-split scores")
-    table = protocol + "\n\n" + format_table(rows, COLUMNS)
+    table = machine.heading() + "\n\n" + protocol + "\n\n" + format_table(rows, ["cpu family", *COLUMNS])
     print(table)
     protocol_config = vars(args) | {"runs": [":".join(r) for r in args.runs]}
     write_comparison(args.runs_dir, "heartbeat", table, {"protocol": protocol_config},

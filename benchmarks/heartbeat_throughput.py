@@ -29,7 +29,7 @@ import argparse
 import json
 
 from benchmarks import peak_flops, timing
-from keras_models import checks, cli
+from keras_models import checks, cli, machine
 
 MODELS = ("cnn2d_resnet", "transformer2d_resnet", "attention_gru", "transformer1d_resnet")
 FRAMEWORKS = ("keras", "torch")
@@ -80,14 +80,14 @@ def main(argv: list[str] | None = None) -> None:
                 stats = timing.summary(result["samples_per_s"])
                 rates[framework] = stats["samples/s"]
                 gflops = flops * stats["samples/s"] / 1e9
-                rows.append({"model": model, "precision": precision, "framework": framework, **stats,
+                rows.append({**machine.row(), "model": model, "precision": precision, "framework": framework, **stats,
                              "train MFLOP/sample": round(flops / 1e6, 1), "GFLOP/s": round(gflops, 1),
                              "% of peak": round(100 * gflops / best[PEAK_DTYPE[precision]], 1)})
                 print(json.dumps(rows[-1]), flush=True)
             if len(rates) == 2:
                 rows[-1]["keras/torch"] = round(rates["keras"] / rates["torch"], 2)
     print(f"\npeak (best matmul): float32 {best['float32']:.0f} GFLOP/s, bfloat16 {best['bfloat16']:.0f} GFLOP/s; "
-          f"batch {args.batch_size}, {args.epochs - 1} timed epochs after 1 warm-up\n")
+          f"batch {args.batch_size}, {args.epochs - 1} timed epochs after 1 warm-up\n{machine.heading()}\n")
     cli.print_table([{**r, "keras/torch": r.get("keras/torch", "")} for r in rows])
 
 

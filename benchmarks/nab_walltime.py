@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from keras_models import runfiles
+from keras_models import machine, runfiles
 
 
 def main() -> None:
@@ -31,9 +31,10 @@ def main() -> None:
     parser.add_argument("extra", nargs="*", help="more flags for experiments.nab_autoencoder (after --)")
     args = parser.parse_args()
     env = dict(os.environ, **dict(item.split("=", 1) for item in args.env))
+    print(machine.heading())
     print(f"cpu cores: {os.cpu_count()}; env: {args.env or '-'}; extra flags: {args.extra or '-'}")
-    print("| repeat | wall s | fit s | epochs | s/epoch | test loss |")
-    print("|---|---|---|---|---|---|")
+    print("| cpu family | repeat | wall s | fit s | epochs | s/epoch | test loss |")
+    print("|---|---|---|---|---|---|---|")
     walls = []
     with tempfile.TemporaryDirectory() as runs:
         for repeat in range(1, args.repeats + 1):
@@ -45,7 +46,7 @@ def main() -> None:
             metrics = runfiles.read_metrics(Path(runs) / "nab_autoencoder" / f"bench-{repeat}")
             fit, epochs = metrics["fit_seconds_this_session"], metrics["epochs_run"]
             walls.append(wall)
-            print(f"| {repeat} | {wall:.1f} | {fit:.1f} | {epochs} | {fit / epochs:.2f} | {metrics['test']['loss']:.6g} |",
+            print(f"| {machine.row()['cpu family']} | {repeat} | {wall:.1f} | {fit:.1f} | {epochs} | {fit / epochs:.2f} | {metrics['test']['loss']:.6g} |",
                   flush=True)
     print(f"median wall time: {statistics.median(walls):.1f} s over {len(walls)} runs")
 

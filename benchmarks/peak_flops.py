@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 
-from keras_models import cli
+from keras_models import cli, machine
 
 FRAMEWORKS = ("tensorflow", "torch")
 DTYPES = ("float32", "bfloat16")
@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(measure(args.child, args.size, args.repeats)))
         return
     results = peak(args.frameworks, args.size, args.repeats)
-    cli.print_table([{"framework": fw, **{f"{d} GFLOP/s": round(v[d]) for d in DTYPES}} for fw, v in results.items()])
+    print(machine.heading() + "\n")
+    cli.print_table([{**machine.row(), "framework": fw, **{f"{d} GFLOP/s": round(v[d]) for d in DTYPES}} for fw, v in results.items()])
 
 
 if __name__ == "__main__":

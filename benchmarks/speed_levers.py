@@ -31,7 +31,7 @@ import argparse
 import json
 
 from benchmarks import timing
-from keras_models import checks, cli
+from keras_models import checks, cli, machine
 
 MODELS = ("cnn2d_resnet", "transformer2d_resnet", "cnn1d_resnet", "attention_gru", "gru1d", "transformer1d_resnet")
 SLOW_MODELS = ("attention_gru", "gru1d")
@@ -77,9 +77,10 @@ def main(argv: list[str] | None = None) -> None:
                        "samples": args.samples // 2 if model in SLOW_MODELS else args.samples}
             stats = timing.summary(timing.run_child("benchmarks.speed_levers", setting)["samples_per_s"])
             baseline = stats["samples/s"] if variant == "baseline" else baseline
-            rows.append({"model": model, "variant": variant, **stats,
+            rows.append({**machine.row(), "model": model, "variant": variant, **stats,
                          "x baseline": round(stats["samples/s"] / baseline, 2) if baseline else ""})
             print(json.dumps(rows[-1]), flush=True)
+    print(machine.heading() + "\n")
     cli.print_table(rows)
 
 

@@ -27,7 +27,7 @@ import time
 START = time.perf_counter()
 
 from benchmarks import timing  # noqa: E402  (the clock starts first)
-from keras_models import checks, cli, heartbeat  # noqa: E402
+from keras_models import checks, cli, heartbeat, machine  # noqa: E402
 
 
 def build_parser() -> cli.ArgumentParser:
@@ -79,6 +79,10 @@ def target_stop(job, target_accuracy: float, target_f1: float, started: float, b
 def main(argv: list[str] | None = None) -> None:
     values, _ = cli.parse(build_parser(), argv)
     given = cli.config_from_flags(heartbeat.Config, values)
+    if given.needs_probe:  # --recipe auto: the levers fastest here, before TensorFlow starts in this process
+        from keras_models.heartbeat import autorecipe
+
+        given = autorecipe.choose(given)
     loaded = heartbeat.load(given)
 
     from keras_models import runner
@@ -94,7 +98,8 @@ def main(argv: list[str] | None = None) -> None:
     epochs = result.metrics["epochs_run"]
     per_epoch = config.steps_per_epoch * config.batch_size if config.steps_per_epoch else len(job.train.x)
     summary = {
-        "model": config.model, "recipe": config.recipe, "precision": config.precision, "batch": config.batch_size,
+        **machine.row(), "model": config.model, "recipe": config.recipe, "precision": config.precision,
+        "batch": config.batch_size, "xla": config.jit_compile, "threads": config.threads,
         "target": f"val accuracy >= {values['target_accuracy']}, val macro F1 >= {values['target_f1']}",
         "reached": stop.reached is not None,
         "seconds to target": stop.reached["seconds"] if stop.reached else None,

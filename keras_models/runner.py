@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from keras_models import distribute, finite, fingerprint, interrupts, runfiles, tracking
+from keras_models import distribute, finite, fingerprint, interrupts, machine, runfiles, tracking
 from keras_models.config import TrainConfig
 from keras_models.errors import UserError
 from keras_models.optimizers import OptimizerConfig
@@ -407,6 +407,7 @@ def run(job: Job) -> Result:
                 "resumed": reopened is not None and job.resume is not None,
                 "fit_seconds_this_session": round(fit_seconds, 2),
                 "distribute": distribute.describe(strategy),
+                "machine": machine.describe(),
                 **evaluate_splits(model, job),
             }
             if job.evaluate is not None:

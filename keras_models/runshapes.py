@@ -26,6 +26,9 @@ DATA_SHAPES = {
 }
 
 _SPLIT = MapOf(Opt(float))
+#: `keras_models.machine.describe()`: the CPU a run trained on
+MACHINE_SHAPE = Obj({"cpu": str, "cores": int, "features": ListOf(str), "family": str, "onednn_isa": str,
+                     "onednn_isa_source": str})
 _WINDOW_SCORES = Obj({"windows": int, "detected_segments": int, "tp": int, "fp": int, "fn": int,
                       "precision": Opt(float), "recall": Opt(float), "f1": Opt(float)},
                      required=("tp", "fp", "fn", "f1"))
@@ -45,6 +48,7 @@ METRICS_SHAPE = Obj({
                              required=("whole_series",))),
     "test_anomalies": _FOUND, "series_anomalies": _FOUND,
     "fit_seconds_this_session": Opt(float), "wall_seconds_this_session": Opt(float),
+    "machine": MACHINE_SHAPE,
 })
 #: keys `experiments.predict` reads from a finished run's metrics.json, by experiment
 METRICS_REQUIRED = {NAB: ("threshold",)}

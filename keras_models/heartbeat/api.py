@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from keras_models import runner
+from keras_models.rundir import check_new_run
 from keras_models.heartbeat import data
 from keras_models.heartbeat.beatset import format_counts
 from keras_models.heartbeat.config import Config
@@ -36,7 +37,15 @@ def load(config: Config) -> HeartbeatData:
 
 
 def run(config: Config, *, resume: Path | None = None, loaded: HeartbeatData | None = None) -> runner.Result:
-    """Train `config.model` on its beats and evaluate it on the test split; the run folder and metrics."""
+    """Train `config.model` on its beats and evaluate it on the test split; the run folder and metrics.
+
+    ``recipe="auto"`` first times the speed levers on this machine (`heartbeat.autorecipe`;
+    cached per machine and model) and trains with the fastest, recorded in config.json."""
+    if resume is None and config.needs_probe:
+        check_new_run(config.runs_dir, EXPERIMENT, config.run_id)  # a taken --run-id costs no probe
+        from keras_models.heartbeat import autorecipe
+
+        config = autorecipe.choose(config)
     return runner.run_experiment(config, EXPERIMENT, __package__, load, resume=resume, loaded=loaded)
 
 

@@ -11,7 +11,7 @@ from keras_models.errors import UserError
 from keras_models.heartbeat.balance import BALANCE_METHODS
 from keras_models.heartbeat.beats import DEFAULT_VARIANT, VARIANTS
 from keras_models.heartbeat.recipe import FIELDS as RECIPE_FIELDS
-from keras_models.heartbeat.recipe import LR_SCALINGS, RECIPES, SCHEDULES, Recipe
+from keras_models.heartbeat.recipe import AUTO, LR_SCALINGS, RECIPES, SCHEDULES, Recipe, base_recipe
 from keras_models.heartbeat.splits import SPLITS
 from keras_models.precision import PRECISIONS
 
@@ -60,9 +60,10 @@ class Config(TrainConfig):
     val_fraction: float = option(0.1, checks.open_fraction,
                                  "validation share (intra: of all beats; inter, kaggle: of the training beats)")
     test_fraction: float = option(0.2, checks.open_fraction, "test share of the intra-patient split of the records")
-    recipe: str | None = option(None, checks.optional(checks.one_of(*RECIPES)),
-                                f"training recipe: {' or '.join(RECIPES)} (default: the model's; report: the "
-                                "report's float32 setting)")
+    recipe: str | None = option(None, checks.optional(checks.one_of(*RECIPES, AUTO)),
+                                f"training recipe: {', '.join(RECIPES)} or {AUTO} (default: the model's; report: "
+                                f"the report's float32 setting; {AUTO}: the model's cpu recipe with the levers "
+                                "fastest on this machine, timed in a short probe and cached)")
     epochs: int | None = epochs_option(None)
     batch_size: int | None = batch_size_option(None)
     precision: str | None = option(None, checks.optional(checks.one_of(*PRECISIONS)),
@@ -79,6 +80,9 @@ class Config(TrainConfig):
     warmup_epochs: int | None = option(None, checks.optional(checks.non_negative_int),
                                        "linear warm-up epochs of the cosine schedule (default: the recipe's)")
     patience: int = patience_option(3)
+    auto_levers: str | None = option(None, checks.optional(checks.text),
+                                     "where --recipe auto chose this run's levers, and how fast they were (set by "
+                                     "its probe; a run that records it is not probed again)", cli=False)
 
     def validate(self) -> None:
         super().validate()
@@ -88,6 +92,8 @@ class Config(TrainConfig):
         if self.train_file is not None and self.split == "inter":
             raise UserError("--split inter needs record ids, which Kaggle/parquet files lack; use --split intra "
                             "or --mitdb")
+        if self.auto_levers is not None and self.recipe != AUTO:
+            raise UserError(f"auto_levers records what --recipe {AUTO} chose; it needs recipe {AUTO!r}")
         if self.train_file is None and self.split == "intra" and self.val_fraction + self.test_fraction >= 1:
             raise UserError(f"--val-fraction {self.val_fraction:g} + --test-fraction {self.test_fraction:g} leave "
                             "no training beats; make their sum less than 1")
@@ -95,7 +101,9 @@ class Config(TrainConfig):
     def effective_recipe(self) -> Recipe:
         """The recipe this configuration trains with: `recipe` (default: the model's) with
         the fields this configuration sets (not None) applied."""
-        base = RECIPES[self.recipe or registry.get(self.model, FAMILY).recipe or "report"]
+        model_recipe = registry.get(self.model, FAMILY).recipe
+        base = (base_recipe(model_recipe).replace(name=AUTO) if self.recipe == AUTO
+                else RECIPES[self.recipe or model_recipe or "report"])
         return base.replace(**{name: getattr(self, name) for name in RECIPE_FIELDS if getattr(self, name) is not None})
 
     def resolved(self) -> Config:
@@ -103,6 +111,11 @@ class Config(TrainConfig):
         what a run records and `--resume` reloads."""
         recipe = self.effective_recipe()
         return self.replace(recipe=recipe.name, **{name: getattr(recipe, name) for name in RECIPE_FIELDS})
+
+    @property
+    def needs_probe(self) -> bool:
+        """True for ``--recipe auto`` whose levers are not chosen yet (`heartbeat.autorecipe`)."""
+        return self.recipe == AUTO and self.auto_levers is None
 
     @property
     def view(self) -> str:

@@ -18,6 +18,12 @@
     report's batch 32 had 0.939 after 24.4 min, and batch 512 in bfloat16 (2.5x the
     report's beats per second, but a quarter of the steps) 0.939 after 30.4 min.
 
+``auto``
+    The model's cpu recipe with its speed levers (precision, XLA, batch within
+    `TESTED_BATCHES`, threads) timed on the machine at hand and the fastest kept
+    (`keras_models.heartbeat.autorecipe`): the cpu recipes were chosen on an AMD EPYC with
+    AVX512-BF16, and an Intel Xeon with AMX is faster with other levers.
+
 On a GPU use ``--precision mixed_float16`` with either.
 
 Every heartbeat model names its default recipe on its registry entry
@@ -68,5 +74,17 @@ RECIPES = {
     "cpu-gru": Recipe("cpu-gru", epochs=4, batch_size=128, precision="float32", learning_rate=1e-3,
                       lr_scaling="sqrt", schedule="constant", warmup_epochs=0),
 }
+AUTO = "auto"
+#: the batches whose time to accuracy `benchmarks.time_to_accuracy` measured for each cpu recipe
+#: (its rate scaled by its ``lr_scaling``): the range ``--recipe auto`` may choose from
+TESTED_BATCHES = {"cpu": (32, 64), "cpu-gru": (32, 128)}
+
+
+def base_recipe(model_recipe: str | None) -> Recipe:
+    """The recipe ``auto`` starts from, given a model's default recipe name: that recipe
+    where it is a cpu one, else ``cpu``."""
+    return RECIPES[model_recipe if model_recipe in TESTED_BATCHES else "cpu"]
+
+
 #: the fields a configuration may override (None there: the recipe's value)
 FIELDS = tuple(name for name in Recipe.__dataclass_fields__ if name != "name")

@@ -19,9 +19,9 @@ import platform
 import shutil
 import tempfile
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
+from keras_models import machine as host
 from keras_models import outputs
 from keras_models.audit import format_table
 from keras_models.reports import protocols, verdicts
@@ -47,16 +47,13 @@ IMAGE_COMPARISON = "images-comparison"
 
 def machine() -> dict:
     """The machine and the versions that produced the runs."""
-    def version(name: str) -> str:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            return "not installed"
-
+    cpu = host.describe()
     return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-            "cpus": os.cpu_count(), "python": platform.python_version(),
-            "tensorflow": version("tensorflow-cpu") if version("tensorflow") == "not installed" else version("tensorflow"),
-            "keras": version("keras"), "keras_models": version("keras_models")}
+            "cpu": cpu["cpu"], "cpu family": cpu["family"], "cpu features": " ".join(cpu["features"]) or "unknown",
+            "oneDNN ISA": f"{cpu['onednn_isa']} ({cpu['onednn_isa_source']})", "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "tensorflow": host.tensorflow_version(), "keras": host.package_version("keras"),
+            "keras_models": host.package_version("keras_models")}
 
 
 @dataclass(frozen=True)
