@@ -18,6 +18,9 @@ from conftest import REPO
 
 RAY = str(Path(sys.executable).with_name("ray"))
 MARK = "KERAS_MODELS_TEST_RAY_NODE"
+#: the test cluster and its clients agree on no token (Ray 2.60 turns token authentication on
+#: for a cluster started where ~/.ray/auth_token exists, which any local `ray.init()` writes)
+NO_AUTH = {"RAY_AUTH_MODE": "disabled"}
 
 
 def _free_ports(n: int) -> list[int]:
@@ -82,7 +85,7 @@ class Cluster:
             self.address = f"127.0.0.1:{ports[0]}"
         else:
             args += ["--address", self.address]
-        env = {**os.environ, MARK: mark, "PYTHONPATH": str(REPO), "RAY_health_check_period_ms": "1000",
+        env = {**os.environ, **NO_AUTH, MARK: mark, "PYTHONPATH": str(REPO), "RAY_health_check_period_ms": "1000",
                "RAY_health_check_failure_threshold": "3", "RAY_health_check_timeout_ms": "1000"}
         log = open(self.root / f"ray-{name}.log", "ab")
         subprocess.Popen((prefix or []) + args, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -95,7 +98,7 @@ class Cluster:
         out = subprocess.run([sys.executable, "-c", "import ray, logging; ray.init(address=%r, logging_level="
                               "logging.ERROR, log_to_driver=False); print(sum(n['Alive'] for n in ray.nodes()))"
                               % self.address], capture_output=True, text=True, timeout=120,
-                             env={**os.environ, "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0"})
+                             env={**os.environ, **NO_AUTH, "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0"})
         try:
             return int(out.stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -16,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, run_cli, run_refused
-from keras_models import backup_layout
+from keras_models import backup_layout, runfiles
+from keras_models.errors import UserError
 from keras_models.reports import makespan, ray_backend, scheduler
 from keras_models.reports.plan import plan
 from keras_models.reports.runs import FAILED, FINISHED, MISSING, RunState
@@ -159,7 +161,8 @@ def _env(tmp_path: Path, points: int = 900) -> dict:
     if not data.exists():
         _nab_data(data, points)
     return {**{k: v for k, v in os.environ.items() if k != "KERAS_MODELS_DATA"}, "KERAS_MODELS_DATA": str(data),
-            "PYTHONPATH": str(REPO), "KERAS_MODELS_CACHE": str(tmp_path / "cache"), "PYTHONUNBUFFERED": "1"}
+            "PYTHONPATH": str(REPO), "KERAS_MODELS_CACHE": str(tmp_path / "cache"), "PYTHONUNBUFFERED": "1",
+            "RAY_AUTH_MODE": "disabled"}  # as the test cluster (tests/ray_cluster.py)
 
 
 TINY = ["--budget", "smoke", "--only", "nab-base,nab-v1"]
@@ -256,6 +259,33 @@ def test_a_ray_run_survives_a_node_killed_after_a_finished_epoch(cluster, tmp_pa
 
 
 @pytest.mark.slow
+def test_ctrl_c_on_a_ray_driver_cancels_the_tasks_and_the_same_command_goes_on(cluster, tmp_path):
+    env = _env(tmp_path, points=12_000)
+    runs = tmp_path / "shared-runs"
+    args = [sys.executable, "-m", "experiments.reproduce", *EPOCHS, "--runs-dir", str(runs), "--ray", cluster.address]
+    driver = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and driver.poll() is None and not any(
+            _finished_epochs(folder) >= 1 for folder in runs.glob("nab_autoencoder/*")):
+        time.sleep(0.05)
+    driver.send_signal(signal.SIGINT)
+    output = driver.communicate(timeout=300)[0]
+    assert driver.returncode == 130, output[-3000:]
+    assert "cancelling" in output and "run the same command again" in output, output[-2000:]
+    folders = sorted(runs.glob("nab_autoencoder/*"))
+    stopped = [f for f in folders if not (f / "metrics.json").exists()]
+    assert stopped, "Ctrl-C came before every run finished"
+    for folder in stopped:
+        assert "=== cancelled" in (folder / "train.log").read_text()
+        runfiles.check_resume_state(folder)  # what the next command resumes is whole
+    again = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-2000:]
+    assert all((f / "metrics.json").is_file() for f in folders)
+    assert any("=== resuming" in (f / "train.log").read_text() for f in stopped)
+
+
+@pytest.mark.slow
 def test_a_runs_folder_one_node_cannot_reach_is_refused(cluster, tmp_path):
     """A node in its own mount namespace sees an empty file system at the runs folder's path,
     as a node without the shared file system mounted would."""
@@ -279,3 +309,21 @@ def test_tune_on_an_unreachable_ray_cluster_is_refused_before_any_folder(tmp_pat
 
     run_refused("experiments.tune", "--model", "nab_base", "--trials", "2", "--epochs", "1", "--ray",
                 f"127.0.0.1:{free_port()}", expected="no Ray cluster answers there", cwd=tmp_path)
+
+
+def test_a_cluster_that_asks_for_a_token_is_refused_with_the_fix(monkeypatch):
+    class AuthenticationError(Exception):
+        pass
+
+    class FakeRay:
+        @staticmethod
+        def init(**options):
+            try:
+                raise AuthenticationError("RPC error: InvalidAuthToken")
+            except AuthenticationError as err:
+                raise ConnectionError("Failed to connect to Ray cluster") from err
+
+    monkeypatch.setattr(ray_backend, "_import_ray", lambda: FakeRay)
+    with pytest.raises(UserError, match=r"--ray auto: the Ray cluster asks for an authentication token .* copy the "
+                                        r"head's ~/.ray/auth_token here and set RAY_AUTH_MODE=token"):
+        ray_backend.connect("auto")

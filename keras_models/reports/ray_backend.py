@@ -73,9 +73,22 @@ def connect(address: str | None):
         else:
             ray.init(address=address, **options)
     except (ConnectionError, RuntimeError, ValueError) as err:
+        if _asks_for_a_token(err):
+            raise UserError(f"--ray {address or 'auto'}: the Ray cluster asks for an authentication token this "
+                            "machine does not give: copy the head's ~/.ray/auth_token here and set RAY_AUTH_MODE=token "
+                            "(or start the cluster with RAY_AUTH_MODE=disabled on a trusted network)") from None
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise UserError(f"--ray {address or 'auto'}: cannot join the Ray cluster ({first})") from None
     return ray
+
+
+def _asks_for_a_token(err: BaseException | None) -> bool:
+    """Whether `err` or what caused it is Ray's refusal of a client without the cluster's token."""
+    while err is not None:
+        if type(err).__name__ == "AuthenticationError" or "InvalidAuthToken" in str(err):
+            return True
+        err = err.__cause__ or err.__context__
+    return False
 
 
 def _probe(path: str, token: str) -> str:
@@ -187,8 +200,10 @@ def run_logged(args: list[str], env: dict, log_path: Path, header: str = "", on_
 
 
 def _default_sigint() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Ray's worker processes ignore SIGINT, and a child would inherit that: it must stop on it."""
+    """Ray's worker processes block SIGINT (their signal mask) and a child would inherit that,
+    never seeing the signal: it must stop on it."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _wait(child: subprocess.Popen) -> int:
