@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.plan_walltime import runs_numbers
 from conftest import REPO, run_cli, run_refused
 from keras_models import backup_layout, runfiles
 from keras_models.errors import UserError
@@ -139,20 +140,6 @@ def test_ray_without_ray_installed_is_refused_in_one_line(tmp_path):
 # --- end to end: --jobs 2 against --jobs 1, and a Ray cluster of two nodes -------------------
 
 
-def _numbers(metrics: dict, prefix: str = "") -> dict:
-    """The metrics that describe the model (no times, no paths)."""
-    out = {}
-    for key, value in metrics.items():
-        name = f"{prefix}{key}"
-        if "seconds" in key or key in ("export", "run_id", "resumed"):
-            continue
-        if isinstance(value, dict):
-            out.update(_numbers(value, name + "."))
-        elif isinstance(value, (int, float, str, bool)) or value is None:
-            out[name] = value
-    return out
-
-
 def _env(tmp_path: Path, points: int = 900) -> dict:
     """The commands' environment: synthetic NAB data (`points` of Twitter_volume_AAPL) and a fresh cache."""
     from test_reproduce import _nab_data
@@ -168,10 +155,6 @@ def _env(tmp_path: Path, points: int = 900) -> dict:
 TINY = ["--budget", "smoke", "--only", "nab-base,nab-v1"]
 
 
-def _metrics(runs: Path) -> dict:
-    return {p.parent.name: _numbers(json.loads(p.read_text())) for p in sorted(runs.glob("*/*/metrics.json"))}
-
-
 @pytest.mark.slow
 def test_two_jobs_give_the_metrics_of_one(tmp_path):
     env = _env(tmp_path)
@@ -182,7 +165,7 @@ def test_two_jobs_give_the_metrics_of_one(tmp_path):
     assert "[2/2]" in two.stdout and "Model: " not in two.stdout, "one line per run, the runs' output in logs"
     assert "wrote two/nab_autoencoder/reproduce-smoke-nab-v1" in \
         (tmp_path / "two/nab_autoencoder/reproduce-smoke-nab-v1/train.log").read_text()
-    assert _metrics(tmp_path / "one") == _metrics(tmp_path / "two") != {}
+    assert runs_numbers(tmp_path / "one") == runs_numbers(tmp_path / "two") != {}
 
 
 @pytest.fixture(scope="module")
@@ -254,7 +237,7 @@ def test_a_ray_run_survives_a_node_killed_after_a_finished_epoch(cluster, tmp_pa
     assert first_epoch and int(first_epoch.group(1)) > epochs, "it goes on after the epochs it had finished"
     print(f"killed the node training {killed.name} after {epochs} finished epoch(s); the retried task resumed at "
           f"epoch {first_epoch.group(1)}/10")
-    assert _metrics(runs) == _metrics(tmp_path / "reference") != {}
+    assert runs_numbers(runs) == runs_numbers(tmp_path / "reference") != {}
     assert next(tmp_path.glob("reports/*/REPORT.md")).is_file()
 
 
