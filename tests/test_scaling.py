@@ -286,6 +286,26 @@ def test_a_runs_folder_one_node_cannot_reach_is_refused(cluster, tmp_path):
         cluster.kill(cluster.marks[-1])
 
 
+@pytest.mark.slow
+def test_tune_on_a_two_node_cluster_runs_its_trials_on_both_nodes(cluster, tmp_path):
+    """The chief here, two workers as Ray tasks (one a node): the trial table names each trial's node."""
+    from conftest import write_series
+
+    extra = cluster.start_node("tune-second")
+    try:
+        csv = write_series(tmp_path / "s.csv", n=600)
+        result = run_cli("experiments.tune", "--model", "nab_base", "--csv", csv, "--trials", "4", "--epochs", "1",
+                         "--workers", "2", "--ray", cluster.address, "--no-tensorboard", "--runs-dir",
+                         tmp_path / "runs", cwd=tmp_path, env=_env(tmp_path), timeout=600)
+    finally:
+        cluster.kill(extra)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    rows = json.loads(next((tmp_path / "runs" / "tune").glob("*/trials.json")).read_text())["trials"]
+    assert len(rows) == 4 and all(r["status"] == "COMPLETED" for r in rows)
+    print(next((tmp_path / "runs" / "tune").glob("*/trials.md")).read_text())
+    assert len({r["ran on"].split(" on ", 1)[1] for r in rows}) == 2, "the two workers ran on two nodes"
+
+
 def test_tune_on_an_unreachable_ray_cluster_is_refused_before_any_folder(tmp_path):
     pytest.importorskip("ray", reason="Ray is not installed (pip install -e \".[ray]\")")
     from keras_models.tuning.distributed import free_port

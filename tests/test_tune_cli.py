@@ -120,6 +120,8 @@ def test_chief_and_two_workers_finish_a_search_together(tmp_path):
     rows = json.loads((run / "trials.json").read_text())["trials"]
     assert len(rows) == trials and all(r["status"] == "COMPLETED" for r in rows)
     assert "] fitting {" not in result.stdout, "the chief serves the oracle and trains only the final model"
+    assert all(r["ran on"].split(" on ")[0] in ("tuner0", "tuner1") for r in rows), "the table names each trial's worker"
+    assert "ran on" in (run / "trials.md").read_text()
     assert (run / "metrics.json").exists() and (run / "saved_model" / "saved_model.pb").exists()
 
 

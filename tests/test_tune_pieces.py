@@ -212,3 +212,25 @@ def test_best_epochs_count_hyperband_rounds_from_the_start():
     hp = lambda values: SimpleNamespace(values=values)  # noqa: E731
     assert best_epochs(SimpleNamespace(best_step=1, hyperparameters=hp({}))) == 2
     assert best_epochs(SimpleNamespace(best_step=0, hyperparameters=hp({"tuner/initial_epoch": 3}))) == 4
+
+
+def test_the_workers_placement_files_name_where_each_trial_ran(tmp_path):
+    from keras_models.errors import UserError
+    from keras_models.tuning import placement
+
+    class Tuner:
+        def on_trial_begin(self, trial):
+            self.begun = trial.trial_id
+
+    class Trial:
+        trial_id = "03"
+
+    tuner = Tuner()
+    placement.record_trials(tuner, tmp_path, "tuner1")
+    tuner.on_trial_begin(Trial())
+    assert tuner.begun == "03"
+    assert placement.placements(tmp_path)["03"].startswith("tuner1 on ")
+    assert placement.placements(tmp_path / "no search") == {}
+    (tmp_path / "workers" / "tuner0.trials.jsonl").write_text('{"trial": "01", "worker": "tuner0"}\n')
+    with pytest.raises(UserError, match=r"tuner0.trials.jsonl: line 1 is damaged; delete the file"):
+        placement.placements(tmp_path)

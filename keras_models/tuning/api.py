@@ -16,7 +16,7 @@ Run folder (``runs/tune/<run-id>/``)::
                                the final model, retrained on train+val by `runner.run`
                                (``refit="train"``: trained on the training split, as a plain run)
     metrics.json               test metrics of the final model and a search summary (written last)
-    workers/                   worker logs of a distributed search
+    workers/                   worker logs of a distributed search, and where each trial ran
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 from keras_models import fingerprint, runfiles, runner, tracking
 from keras_models.errors import UserError
 from keras_models.rundir import RunDir, check_new_run
-from keras_models.tuning import distributed
+from keras_models.tuning import distributed, placement
 from keras_models.tuning.config import EXPERIMENT, Config
 _CLASSIFIER_KEYS = ("accuracy", "f1_macro", "f1_micro", "precision_macro", "recall_macro")
 
@@ -139,6 +139,8 @@ def _search_and_finish(config: Config, loaded, space: dict, objective: tuple[str
     tuner = search.make_tuner(config.tuner, model, objective=objective, trials=config.trials,
                               epochs=experiment.epochs, seed=experiment.seed, directory=run_dir.path / "tuner")
     model.oracle = tuner.oracle
+    if distributed.is_child() and not distributed.is_chief():
+        placement.record_trials(tuner, run_dir.path, os.environ["KERASTUNER_TUNER_ID"])
     callbacks = [keras.callbacks.TensorBoard(str(run_dir.logs_path / "trials"))] if experiment.tensorboard else []
     with run_dir.writing():
         search.search(tuner, experiment.epochs, callbacks)
@@ -149,6 +151,9 @@ def _search_and_finish(config: Config, loaded, space: dict, objective: tuple[str
     trials = list(tuner.oracle.trials.values())
     search.check_trials(trials)
     rows = search.trial_rows(tuner.oracle, space, objective[0])
+    ran_on = placement.placements(run_dir.path)
+    if ran_on:
+        rows = [{**row, "ran on": ran_on.get(str(row["trial"]), "-")} for row in rows]
     table = format_table(rows)
     best = search.best_config(tuner.oracle, space, objective)
     with run_dir.writing():

@@ -15,12 +15,11 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from keras_models.reports import ray_backend
-from keras_models.tuning import distributed
+from keras_models.tuning import distributed, placement
 
 POLL_SECONDS = 0.5
 
@@ -40,7 +39,12 @@ def _port(ip: str) -> int:
 
 
 def _worker_task(args: list[str], env: dict, log: str) -> int:
-    return ray_backend.run_logged(args, env, Path(log))
+    """In a Ray task: one worker of the search, its trials recorded with this node's name."""
+    import ray
+
+    node = f"{ray.util.get_node_ip_address()} (node {ray.get_runtime_context().get_node_id()[:8]})"
+    return ray_backend.run_logged(args, {**env, placement.NODE_ENV: node}, Path(log),
+                                  f"=== {env['KERASTUNER_TUNER_ID']} on {node}\n")
 
 
 def launch(ray, command: list[str], run_dir: Path, workers: int, timeout: float | None = None) -> None:
