@@ -58,7 +58,12 @@ class Recipe(Config):
     learning_rate: float = option(1e-3, checks.positive_number, f"Adam learning rate at batch {REFERENCE_BATCH}")
     lr_scaling: str = option("fixed", checks.one_of(*LR_SCALINGS), "learning-rate scaling with the batch size")
     schedule: str = option("constant", checks.one_of(*SCHEDULES), "learning-rate schedule")
-    warmup_epochs: int = option(0, checks.non_negative_int, "linear warm-up epochs of the cosine schedule")
+    warmup_epochs: int = option(0, checks.non_negative_int, "linear warm-up epochs (at most half the run)")
+    clipnorm: float = option(0.0, checks.non_negative_number,
+                             "gradient clipping: each variable's gradient to at most this L2 norm (0: none)")
+    class_weight_power: float = option(1.0, checks.number(0, 1),
+                                       "tempering of --balance class-weights: the balanced weights to this power "
+                                       "(1: inverse frequency, 0.5: its square root)")
 
 
 RECIPES = {
