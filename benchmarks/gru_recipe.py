@@ -1,22 +1,25 @@
 """Which CPU recipe makes the GRUs learn under each balance option, chosen on the validation split.
 
     KERAS_MODELS_DATA=/path/to/data python -m benchmarks.gru_recipe
-    python -m benchmarks.gru_recipe --models gru1d --balances smote --candidates cpu-gru clip1 --beats 12800
+    python -m benchmarks.gru_recipe --models gru1d --balances smote --candidates b128-2e-3 b64-1e-3-clip1-sqrtw --beats 12800
 
 Each (candidate, model, balance) trains in its own process, from the same seed, on the
 MIT-BIH intra-patient training split balanced as a run balances it, for the same
 number of beats (`--beats`: optimizer steps = beats / the candidate's batch, one
 epoch), then scores the validation split (`--val-beats` of it, a seeded random
-subset; 0: all of it). The test split is never read. A candidate is a set of recipe
-overrides of the model's recipe (``cpu-gru``), each a flag of `experiments.heartbeat`:
+subset; 0: all of it). The test split is never read. A candidate sets every recipe
+field (each a flag of `experiments.heartbeat`), so that it means the same whatever
+``cpu-gru`` is:
 
-* ``cpu-gru``: the recipe as it is (float32, batch 128, Adam 2e-3 constant);
-* ``clip1``: gradients clipped to L2 norm 1 (``--clipnorm 1``);
-* ``clip1-lr1e-3``: clipped, and half the rate (``--learning-rate 5e-4``, 1e-3 at batch 128);
-* ``clip1-warmup``: clipped, a linear warm-up over the first half of the steps;
-* ``clip1-lr1e-3-sqrtw``: clipped, half the rate, and class weights tempered to their
-  square root (``--class-weight-power 0.5``; the same as ``clip1-lr1e-3`` for resampled sets);
-* ``clip1-bf16``: clipped, bfloat16 compute (``--precision mixed_bfloat16``).
+* ``b128-2e-3``: the former ``cpu-gru`` (float32, batch 128, Adam 1e-3 x sqrt(128 / 32)
+  = 2e-3 constant, no clipping, inverse-frequency class weights);
+* ``b128-2e-3-clip1``: the same, gradients clipped to L2 norm 1 (``--clipnorm 1``);
+* ``b128-1e-3-clip1-sqrtw``: clipped, 1e-3, class weights tempered to their square root
+  (``--class-weight-power 0.5``; resampled sets have no class weights);
+* ``b128-1e-3-clip1-sqrtw-warmup``: the same with a linear warm-up over the first half;
+* ``b128-1e-3-clip1-sqrtw-bf16``: the same in bfloat16 (``--precision mixed_bfloat16``);
+* ``b64-1e-3-clip1-sqrtw``: batch 64 (twice the steps for the same beats), 1e-3 not
+  scaled, clipped, square-root weights: ``cpu-gru`` now.
 
 Printed: one row per run (validation accuracy, validation macro recall, the predicted
 classes' histogram, the training loss of the first and last tenth of the steps, wall
@@ -39,13 +42,16 @@ from keras_models import checks, cli
 
 MODELS = ("gru1d", "attention_gru")
 BALANCES = ("class-weights", "oversample-full", "smote")
+_OLD = {"batch_size": 128, "precision": "float32", "learning_rate": 1e-3, "lr_scaling": "sqrt",
+        "schedule": "constant", "warmup_epochs": 0, "clipnorm": 0.0, "class_weight_power": 1.0}
+_STABLE = {**_OLD, "learning_rate": 5e-4, "clipnorm": 1.0, "class_weight_power": 0.5}
 CANDIDATES = {
-    "cpu-gru": {},
-    "clip1": {"clipnorm": 1.0},
-    "clip1-lr1e-3": {"clipnorm": 1.0, "learning_rate": 5e-4},
-    "clip1-warmup": {"clipnorm": 1.0, "warmup_epochs": 1},
-    "clip1-lr1e-3-sqrtw": {"clipnorm": 1.0, "learning_rate": 5e-4, "class_weight_power": 0.5},
-    "clip1-bf16": {"clipnorm": 1.0, "precision": "mixed_bfloat16"},
+    "b128-2e-3": _OLD,
+    "b128-2e-3-clip1": {**_OLD, "clipnorm": 1.0},
+    "b128-1e-3-clip1-sqrtw": _STABLE,
+    "b128-1e-3-clip1-sqrtw-warmup": {**_STABLE, "warmup_epochs": 1},
+    "b128-1e-3-clip1-sqrtw-bf16": {**_STABLE, "precision": "mixed_bfloat16"},
+    "b64-1e-3-clip1-sqrtw": {**_STABLE, "batch_size": 64, "learning_rate": 1e-3, "lr_scaling": "fixed"},
 }
 #: validation macro recall a model must reach to count as learned (chance: 0.2)
 LEARNED_RECALL = 0.4
