@@ -77,3 +77,16 @@ def test_the_benchmark_chooses_on_validation_macro_recall_among_candidates_that_
     assert current == heartbeat.Config(model="gru1d").resolved()  # the candidate that is cpu-gru now
     for overrides in gru_recipe.CANDIDATES.values():
         heartbeat.Config(model="gru1d", **overrides).resolved()  # every candidate is a valid configuration
+
+
+def test_the_cpu_plan_trains_the_gru_recipe_and_leaves_two_hours_for_more_runs():
+    from keras_models.reports.plan import plan
+
+    runs = plan("cpu")
+    grus = [run for run in runs if run.part == "heartbeat" and "gru" in run.config.model]
+    assert len(grus) == 4 and all(run.config.recipe == "cpu-gru" for run in grus)
+    assert all((run.config.batch_size, run.config.clipnorm, run.config.class_weight_power) == (64, 1.0, 0.5)
+               for run in grus)
+    assert {run.config.steps_per_epoch for run in grus if run.config.balance in ("oversample-full", "smote")} == \
+        {1198}  # a resampled set trains one pass's worth of beats
+    assert sum(run.estimate_s for run in runs) + 2 * 3600 <= 6 * 3600
