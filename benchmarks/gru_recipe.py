@@ -21,7 +21,8 @@ field (each a flag of `experiments.heartbeat`), so that it means the same whatev
 * ``b64-1e-3-clip1-sqrtw``: batch 64 (twice the steps for the same beats), 1e-3 not
   scaled, clipped, square-root weights: ``cpu-gru`` now;
 * ``b32-1e-3-clip1-sqrtw``: the same at batch 32 (the report's batch and rate, four
-  times the steps of batch 128).
+  times the steps of batch 128);
+* ``b64-3e-3-clip1-sqrtw``: batch 64 at three times the rate, clipped.
 
 Printed: one row per run (validation accuracy, validation macro recall, the predicted
 classes' histogram, the training loss of the first and last tenth of the steps, wall
@@ -55,6 +56,7 @@ CANDIDATES = {
     "b128-1e-3-clip1-sqrtw-bf16": {**_STABLE, "precision": "mixed_bfloat16"},
     "b64-1e-3-clip1-sqrtw": {**_STABLE, "batch_size": 64, "learning_rate": 1e-3, "lr_scaling": "fixed"},
     "b32-1e-3-clip1-sqrtw": {**_STABLE, "batch_size": 32, "learning_rate": 1e-3, "lr_scaling": "fixed"},
+    "b64-3e-3-clip1-sqrtw": {**_STABLE, "batch_size": 64, "learning_rate": 3e-3, "lr_scaling": "fixed"},
 }
 #: validation macro recall a model must reach to count as learned (chance: 0.2)
 LEARNED_RECALL = 0.4
