@@ -14,12 +14,16 @@ optimizer            what it is
 ==================== ==========================================================
 schedule             what it does
 ==================== ==========================================================
-``constant``         the learning rate throughout
+``constant``         the learning rate throughout, after a linear warm-up from 0
+                     over ``warmup_epochs`` (at most half the run; 0: none)
 ``cosine``           a linear warm-up from 0 over ``warmup_epochs`` (at most half
                      the run; 0: none), then cosine decay to 0 at the last step
 ``reduce-on-plateau`` a constant rate, halved by `ReduceLROnPlateau` when the
                      monitored loss has not improved for 1 epoch
 ==================== ==========================================================
+
+``clipnorm`` > 0 rescales each variable's gradient to at most that L2 norm (Keras's
+``clipnorm``) before every step; 0 leaves gradients as they are.
 
 Keras is imported only when an optimizer is built.
 """
@@ -48,7 +52,10 @@ class OptimizerConfig(Config):
     learning_rate: float = option(1e-3, checks.positive_number, "(peak) learning rate")
     schedule: str = option("constant", checks.one_of(*SCHEDULES), "learning-rate schedule")
     weight_decay: float = option(0.004, checks.non_negative_number, "AdamW weight decay")
-    warmup_epochs: int = option(0, checks.non_negative_int, "linear warm-up epochs of the cosine schedule")
+    warmup_epochs: int = option(0, checks.non_negative_int,
+                                "linear warm-up epochs of the cosine or constant schedule")
+    clipnorm: float = option(0.0, checks.non_negative_number,
+                             "gradient clipping: each variable's gradient to at most this L2 norm (0: none)")
 
     def schedule_steps(self, steps_per_epoch: int, epochs: int) -> tuple[int, int]:
         """(warm-up steps, total steps) of a run."""
@@ -57,14 +64,16 @@ class OptimizerConfig(Config):
 
 
 def learning_rate(config: OptimizerConfig, steps_per_epoch: int, epochs: int):
-    """The constant learning rate, or a Keras schedule of the optimizer step."""
+    """The constant learning rate, or a Keras schedule of the optimizer step (a warmed-up
+    constant rate is a cosine "decay" to 100 % of itself: ``alpha=1``)."""
     import keras
 
-    if config.schedule != "cosine":
-        return config.learning_rate
     warmup, total = config.schedule_steps(steps_per_epoch, epochs)
+    if config.schedule == "reduce-on-plateau" or (config.schedule == "constant" and not warmup):
+        return config.learning_rate
     return keras.optimizers.schedules.CosineDecay(
         0.0 if warmup else config.learning_rate, decay_steps=max(total - warmup, 1),
+        alpha=1.0 if config.schedule == "constant" else 0.0,
         warmup_target=config.learning_rate if warmup else None, warmup_steps=warmup)
 
 
@@ -73,13 +82,14 @@ def build_optimizer(config: OptimizerConfig, steps_per_epoch: int, epochs: int):
     import keras
 
     rate = learning_rate(config, steps_per_epoch, epochs)
+    clip = {"clipnorm": config.clipnorm} if config.clipnorm else {}
     if config.optimizer == "sgd":
-        return keras.optimizers.SGD(rate, momentum=SGD_MOMENTUM)
+        return keras.optimizers.SGD(rate, momentum=SGD_MOMENTUM, **clip)
     if config.optimizer == "adamw":
-        optimizer = keras.optimizers.AdamW(rate, weight_decay=config.weight_decay)
+        optimizer = keras.optimizers.AdamW(rate, weight_decay=config.weight_decay, **clip)
         optimizer.exclude_from_weight_decay(var_names=NO_WEIGHT_DECAY)
         return optimizer
-    return {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}[config.optimizer](rate)
+    return {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}[config.optimizer](rate, **clip)
 
 
 def schedule_callbacks(config: OptimizerConfig, monitor: str = "val_loss") -> list:

@@ -50,9 +50,11 @@ def test_every_optimizer_and_schedule_builds(name, schedule):
     optimizer = optimizers.build_optimizer(config, steps_per_epoch=5, epochs=4)
     assert optimizer.__class__.__name__.lower() == name
     rate = optimizer._learning_rate
-    assert isinstance(rate, keras.optimizers.schedules.CosineDecay) == (schedule == "cosine")
+    assert isinstance(rate, keras.optimizers.schedules.CosineDecay) == (schedule != "reduce-on-plateau")
     if schedule == "cosine":  # one meaning: linear warm-up over warmup_epochs, then cosine to 0 at the last step
         assert float(rate(0)) == 0.0 and float(rate(5)) == pytest.approx(1e-3) and float(rate(20)) == pytest.approx(0)
+    if schedule == "constant":  # the same warm-up, then the rate throughout
+        assert float(rate(0)) == 0.0 and float(rate(5)) == pytest.approx(1e-3) == float(rate(20))
     callbacks = optimizers.schedule_callbacks(config, monitor="loss")
     assert [type(c).__name__ for c in callbacks] == (["ReduceLROnPlateau"] if schedule == "reduce-on-plateau" else [])
 

@@ -78,7 +78,13 @@ class Config(TrainConfig):
     schedule: str | None = option(None, checks.optional(checks.one_of(*SCHEDULES)),
                                   f"learning-rate schedule: {', '.join(SCHEDULES)} (default: the recipe's)")
     warmup_epochs: int | None = option(None, checks.optional(checks.non_negative_int),
-                                       "linear warm-up epochs of the cosine schedule (default: the recipe's)")
+                                       "linear warm-up epochs of the cosine or constant schedule (default: the "
+                                       "recipe's)")
+    clipnorm: float | None = option(None, checks.optional(checks.non_negative_number),
+                                    "clip each variable's gradient to this L2 norm, 0: none (default: the recipe's)")
+    class_weight_power: float | None = option(None, checks.optional(checks.number(0, 1)),
+                                              "--balance class-weights tempered: the balanced weights to this power, "
+                                              "1: inverse frequency, 0.5: square root (default: the recipe's)")
     patience: int = patience_option(3)
     auto_levers: str | None = option(None, checks.optional(checks.text),
                                      "where --recipe auto chose this run's levers, and how fast they were (set by "

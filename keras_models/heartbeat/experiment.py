@@ -6,6 +6,7 @@ sparse categorical cross-entropy from logits, the optimiser Adam (report 000).
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ def counts(y: np.ndarray) -> dict[str, int]:
     return dict(zip(CLASS_NAMES, map(int, class_counts(y))))
 
 
-def prepare_splits(parts: dict[str, BeatSet], method: str, view: str, seed: int):
+def prepare_splits(parts: dict[str, BeatSet], method: str, view: str, seed: int, class_weight_power: float = 1.0):
     """Balance the training part only, then shape every part as `view`.
 
     The training split is scored after fitting on its beats before balancing
@@ -35,7 +36,8 @@ def prepare_splits(parts: dict[str, BeatSet], method: str, view: str, seed: int)
         ({"train", "train_eval", "val", "test"} -> runner.Split with x (n, 16, 12, 1) or
         (n, 192, 1) and y (n,) int64, class_weight or None, {part: class counts}).
     """
-    x_train, y_train, class_weight = balance.balance(parts["train"].x, parts["train"].y, method, seed=seed)
+    x_train, y_train, class_weight = balance.balance(parts["train"].x, parts["train"].y, method, seed=seed,
+                                                     class_weight_power=class_weight_power)
     arrays = {"train": (x_train, y_train), "val": (parts["val"].x, parts["val"].y),
               "test": (parts["test"].x, parts["test"].y)}
     described = {part: counts(y) for part, (_, y) in arrays.items()}
@@ -55,10 +57,11 @@ def loss_and_metrics() -> dict:
 
 
 def optimizer_config(config: Config) -> OptimizerConfig:
-    """Adam with the resolved configuration's learning rate scaled to its batch size, and its schedule."""
+    """Adam with the resolved configuration's learning rate scaled to its batch size, its
+    schedule and gradient clipping."""
     rate = scaled_learning_rate(config.learning_rate, config.batch_size, config.lr_scaling)
     return OptimizerConfig(optimizer="adam", learning_rate=rate, schedule=config.schedule,
-                           warmup_epochs=config.warmup_epochs)
+                           warmup_epochs=config.warmup_epochs, clipnorm=config.clipnorm)
 
 
 def make_job(config: Config, loaded: HeartbeatData, resume: Path | None = None) -> runner.Job:
@@ -66,11 +69,13 @@ def make_job(config: Config, loaded: HeartbeatData, resume: Path | None = None) 
     balanced by `config.balance`.
 
     `job.train_eval` holds the training beats before balancing and `job.rebalance`
-    balances them again (`heartbeat.balance.balance(x, y, method, seed)`), for the tuner.
+    balances them again (`heartbeat.balance.balance(x, y, method, seed)` with the
+    configuration's `class_weight_power`), for the tuner.
     """
     config = config.resolved()
     view = config.view
-    data, class_weight, described = prepare_splits(loaded.parts, config.balance, view, config.seed)
+    data, class_weight, described = prepare_splits(loaded.parts, config.balance, view, config.seed,
+                                                   config.class_weight_power)
     return runner.Job(
         experiment=EXPERIMENT,
         model=config.model,
@@ -85,7 +90,7 @@ def make_job(config: Config, loaded: HeartbeatData, resume: Path | None = None) 
         data_files=list(loaded.files),
         tag=f"{config.model}-{config.balance}-{config.split}-s{config.seed}",
         classifier=True,
-        rebalance=balance.balance,
+        rebalance=partial(balance.balance, class_weight_power=config.class_weight_power),
         resume=resume,
         **data,
     )

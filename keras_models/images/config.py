@@ -112,7 +112,7 @@ class Config(TrainConfig):
         recipe = self.effective_recipe()
         return self.replace(recipe=recipe.name, epochs=recipe.epochs, batch_size=recipe.batch_size,
                             label_smoothing=recipe.label_smoothing, augment=recipe.augment,
-                            **recipe.optimizer.to_dict())
+                            **{k: v for k, v in recipe.optimizer.to_dict().items() if k in OPTIMIZER_FIELDS})
 
     def _given(self, names: tuple[str, ...]) -> dict:
         return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
