@@ -82,7 +82,7 @@ def test_tiny_vit_run_end_to_end(tmp_path, image_folder):
     config = json.loads((run / "config.json").read_text())
     assert config["config"]["recipe"] == "vit" and config["config"]["label_smoothing"] == 0.1
     assert config["optimizer"] == {"optimizer": "adamw", "learning_rate": 0.001, "schedule": "cosine",
-                                   "weight_decay": 0.05, "warmup_epochs": 5}
+                                   "weight_decay": 0.05, "warmup_epochs": 5, "clipnorm": 0.0}
     assert config["data"]["counts"]["test"] == {"cars": 2, "dogs": 2, "soup": 2}
     assert config["model_kwargs"]["patch_size"] == 16 and metrics["epochs_run"] == 2
     test = metrics["test_metrics"]
