@@ -41,7 +41,7 @@ import statistics
 import time
 
 from benchmarks import timing
-from keras_models import checks, cli
+from keras_models import checks, cli, machine
 
 MODELS = ("gru1d", "attention_gru")
 BALANCES = ("class-weights", "oversample-full", "smote")
@@ -79,6 +79,7 @@ def build_parser() -> cli.ArgumentParser:
 def train_and_score(setting: dict) -> dict:
     """Train one (candidate, model, balance) as a heartbeat run would, and score validation beats."""
     import numpy as np
+    from sklearn.metrics import accuracy_score, recall_score
 
     from keras_models import heartbeat
     from keras_models.heartbeat.experiment import make_job
@@ -106,27 +107,13 @@ def train_and_score(setting: dict) -> dict:
         keep = np.random.default_rng(0).choice(len(y), setting["val_beats"], replace=False)
         x, y = x[keep], y[keep]
     predicted = model.predict(x, batch_size=1024, verbose=0).argmax(axis=1)
-    recalls = [float(np.mean(predicted[y == c] == c)) for c in np.unique(y)]
     # keras logs the running mean of the epoch's loss: the step losses are its differences
     step_loss = np.diff(np.arange(1, len(losses) + 1) * np.asarray(losses), prepend=0.0)
     tenth = max(len(step_loss) // 10, 1)
-    return {"steps": steps, "batch": batch, "val accuracy": round(float(np.mean(predicted == y)), 4),
-            "val macro recall": round(float(np.mean(recalls)), 4),
+    return {"steps": steps, "batch": batch, "val accuracy": round(float(accuracy_score(y, predicted)), 4),
+            "val macro recall": round(float(recall_score(y, predicted, labels=np.unique(y), average="macro")), 4),
             "predicted": np.bincount(predicted, minlength=5).tolist(),
             "loss first/last tenth": f"{step_loss[:tenth].mean():.3f}/{step_loss[-tenth:].mean():.3f}"}
-
-
-def cpu_description() -> str:
-    """The CPU's model name and its bfloat16 units (/proc/cpuinfo; "unknown CPU" elsewhere)."""
-    try:
-        info = open("/proc/cpuinfo").read()
-    except OSError:
-        return "unknown CPU"
-    name = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
-                "unknown CPU")
-    flags = set(info.split())
-    units = [unit for unit, flag in (("AMX", "amx_bf16"), ("AVX512-BF16", "avx512_bf16")) if flag in flags]
-    return f"{name} ({', '.join(units) or 'no bfloat16 units'})"
 
 
 def choose(rows: list[dict]) -> str | None:
@@ -145,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.child:
         print(json.dumps(train_and_score(json.loads(args.child))))
         return
-    print(f"CPU: {cpu_description()}; {args.beats:,} training beats per run", flush=True)
+    print(f"{machine.heading()}; {args.beats:,} training beats per run", flush=True)
     rows = []
     for name in args.candidates:
         for model in args.models:
@@ -154,7 +141,7 @@ def main(argv: list[str] | None = None) -> None:
                            "val_beats": args.val_beats}
                 start = time.perf_counter()
                 scored = timing.run_child("benchmarks.gru_recipe", setting)
-                rows.append({"candidate": name, "model": model, "balance": balance, **scored,
+                rows.append({**machine.row(), "candidate": name, "model": model, "balance": balance, **scored,
                              "wall s": round(time.perf_counter() - start),
                              "learned": "yes" if scored["val macro recall"] >= LEARNED_RECALL else "no"})
                 print(json.dumps(rows[-1]), flush=True)

@@ -48,9 +48,9 @@ import re
 import zipfile
 from pathlib import Path
 
+from keras_models import backup_layout
 from keras_models.errors import UserError
 from keras_models.jsonshape import problem
-from keras_models import backup_layout
 from keras_models.runshapes import (AUDIT_SHAPE, BACKUP_JSON, CONFIG_SHAPE, DATA_SHAPES, METRICS_REQUIRED,
                                      METRICS_SHAPE, NAB, TRACKING_SHAPE)
 
@@ -392,9 +392,9 @@ def _check_backup(latest: Path, restart: str) -> None:
             raise UserError(f"{latest / name}: missing from the backup of a finished epoch; {restart}")
     for name, shape in BACKUP_JSON.items():
         read_json(latest / name, shape, restart)
-    for name, problem in ((backup_layout.ARRAYS, lambda p: _archive_problem(p, ())),
-                          (backup_layout.WEIGHTS, _h5_problem)):
-        found = problem(latest / name)
+    for name, check in ((backup_layout.ARRAYS, lambda p: _archive_problem(p, ())),
+                        (backup_layout.WEIGHTS, _h5_problem)):
+        found = check(latest / name)
         if found:
             raise UserError(f"{latest / name}: damaged, {found}; {restart}")
 

@@ -259,7 +259,7 @@ def time_candidate(model: str, candidate: dict, seconds: float = PROBE_SECONDS) 
     def steps(n: int) -> float:
         data, clock = training_batches(x, y, batch, seed=0, steps_per_epoch=n)
         started = time.perf_counter()
-        net.fit(data, epochs=1, shuffle=False, callbacks=[clock], verbose=0)
+        net.fit(data, epochs=1, callbacks=[clock], verbose=0)
         return time.perf_counter() - started
 
     steps(WARMUP_STEPS)

@@ -143,7 +143,7 @@ def assess(entry: Entry, states: dict[str, RunState], seeded: dict[str, list[Run
     present = [states[key] for key in keys if key in states]
     documented, protocol = documented_text(entry), _protocol(present)
     if entry.compared:  # name the runs and why they are the ones compared
-        protocol = f"{', '.join(f'`{key}`' for key in keys)} ({entry.compared}): {protocol}"
+        protocol = f"{entry.run_names} ({entry.compared}): {protocol}"
     note = f"; {entry.note}" if entry.note else ""
     if not keys:
         judged = entry.rule.judge(entry.documented, [])

@@ -71,7 +71,7 @@ def _compared(entry) -> str:
     """The runs an entry is set against and why, when the entry says ("-" otherwise)."""
     if not entry.compared:
         return "-"
-    return f"{', '.join(f'`{key}`' for key in entry.runs)}: {entry.compared}"
+    return f"{entry.run_names}: {entry.compared}"
 
 
 FETCH_HINT = "python -m experiments.data fetch"

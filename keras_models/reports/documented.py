@@ -77,6 +77,11 @@ class Entry:
         return "claim" if isinstance(self.documented, str) else "number"
 
     @property
+    def run_names(self) -> str:
+        """The keys of `runs`, as a table cell names them."""
+        return ", ".join(f"`{key}`" for key in self.runs)
+
+    @property
     def what(self) -> str:
         """`measures`, marked and cited when the figure is a literature anchor."""
         if not self.literature:

@@ -7,7 +7,7 @@ Budgets:
     but gru1d (with class weights). It proves the pipeline end to end; every trained number is
     "not comparable" (the parameter counts are still judged).
 ``cpu``
-    About 3 h 30 min on 2 CPU cores: reduced but honest budgets, stated in each run's
+    About 4 h 30 min on 2 CPU cores: reduced but honest budgets, stated in each run's
     protocol. NAB trains its full protocol. The heartbeat models train with their CPU
     recipes (`keras_models.heartbeat.recipe`): the CNNs and transformers 4 epochs, the
     GRUs one pass of batch 64 (1,198 steps; clipped, square-root class weights); a
@@ -91,6 +91,8 @@ HEARTBEAT_RATE = {
     ("cnn2d_resnet", "cpu"): 590, ("cnn2d_resnet", "report"): 450,
     ("transformer2d_resnet", "cpu"): 1_000, ("transformer2d_resnet", "report"): 800,
     ("cnn1d_resnet", "cpu"): 1_000, ("cnn1d_resnet", "report"): 850,
+    # cpu-gru's batch 64 is not measured yet: 65/s lies between batch 32 (55/s) and batch 128
+    # (85-90/s), nearer the slower end
     ("attention_gru", "cpu-gru"): 65, ("attention_gru", "report"): 55,
     ("gru1d", "cpu-gru"): 65, ("gru1d", "report"): 55,
     # approximate: 2 shared cores of an Intel Xeon (AMX), random beats, the cpu recipe's precision and
@@ -98,8 +100,6 @@ HEARTBEAT_RATE = {
     # transformer2d_resnet's rates above x 0.44 (96 tokens against 48)
     ("transformer1d_resnet", "cpu"): 440, ("transformer1d_resnet", "report"): 350,
 }
-#: the GRUs' batch 64 (``cpu-gru``) is not measured yet: 65/s lies between batch 32 (55/s)
-#: and batch 128 (85-90/s), nearer the slower end
 #: seconds per epoch at 1,000 images per class (README, image classification table)
 IMAGE_EPOCH_S = {"vit": 15.0, "efficientnet_b0": 20.6, "vgg": 117.8, "resnet": 55.2}
 #: seconds of a run besides training: start-up, data, evaluation, plots and export

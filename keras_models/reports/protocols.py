@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from keras_models.audit import format_table
 from keras_models.reports.plan import HEARTBEAT_PROTOCOL_RUNS, heartbeat_key
-from keras_models.reports.runs import FINISHED, RunState
+from keras_models.reports.runs import FINISHED, RunState, value
 
 #: (column, dotted metrics path) of the test-split scores shown
 SCORES = (("test accuracy", "accuracy"), ("macro F1", "f1_macro"), ("macro recall", "recall_macro"),
@@ -34,11 +34,12 @@ def protocol_keys() -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def _score(metrics: dict, path: str) -> str:
-    node = metrics.get("test_metrics") or {}
-    for part in path.split("."):
-        node = node.get(part) if isinstance(node, dict) else None
-    return "-" if node is None else f"{100 * node:.2f}"
+def _score(state: RunState, path: str) -> str:
+    try:
+        score = value(state, f"test_metrics.{path}")
+    except (KeyError, IndexError, TypeError):
+        return "-"
+    return "-" if score is None else f"{100 * score:.2f}"
 
 
 def table(states: dict[str, RunState]) -> list[str]:
@@ -51,7 +52,7 @@ def table(states: dict[str, RunState]) -> list[str]:
             continue
         finished = state.status == FINISHED
         rows.append({"run": f"`{key}`", "model": model, "balance": balance, "split": split, "beats": beats,
-                     **{label: _score(state.metrics, path) if finished else "-" for label, path in SCORES}})
+                     **{label: _score(state, path) if finished else "-" for label, path in SCORES}})
     if not rows:
         return []
     return [HEADING, "", INTRO, "", format_table(rows), ""]
