@@ -19,10 +19,12 @@ field (each a flag of `experiments.heartbeat`), so that it means the same whatev
 * ``b128-1e-3-clip1-sqrtw-warmup``: the same with a linear warm-up over the first half;
 * ``b128-1e-3-clip1-sqrtw-bf16``: the same in bfloat16 (``--precision mixed_bfloat16``);
 * ``b64-1e-3-clip1-sqrtw``: batch 64 (twice the steps for the same beats), 1e-3 not
-  scaled, clipped, square-root weights: ``cpu-gru`` now;
+  scaled, clipped, square-root weights;
 * ``b32-1e-3-clip1-sqrtw``: the same at batch 32 (the report's batch and rate, four
   times the steps of batch 128);
-* ``b64-3e-3-clip1-sqrtw``: batch 64 at three times the rate, clipped.
+* ``b64-3e-3-clip1-sqrtw``: batch 64 at three times the rate, clipped;
+* ``b64-1e-3-clip1-sqrtw-chrono``: ``b64-1e-3-clip1-sqrtw`` with chrono update-gate
+  biases (``--gru-update-bias chrono``, `keras_models.heartbeat.gru_memory`): ``cpu-gru`` now.
 
 Printed: one row per run (validation accuracy, validation macro recall, the predicted
 classes' histogram, the training loss of the first and last tenth of the steps, wall
@@ -46,7 +48,8 @@ from keras_models import checks, cli, machine
 MODELS = ("gru1d", "attention_gru")
 BALANCES = ("class-weights", "oversample-full", "smote")
 _OLD = {"batch_size": 128, "precision": "float32", "learning_rate": 1e-3, "lr_scaling": "sqrt",
-        "schedule": "constant", "warmup_epochs": 0, "clipnorm": 0.0, "class_weight_power": 1.0}
+        "schedule": "constant", "warmup_epochs": 0, "clipnorm": 0.0, "class_weight_power": 1.0,
+        "gru_update_bias": "zeros"}
 _STABLE = {**_OLD, "learning_rate": 5e-4, "clipnorm": 1.0, "class_weight_power": 0.5}
 CANDIDATES = {
     "b128-2e-3": _OLD,
@@ -57,6 +60,8 @@ CANDIDATES = {
     "b64-1e-3-clip1-sqrtw": {**_STABLE, "batch_size": 64, "learning_rate": 1e-3, "lr_scaling": "fixed"},
     "b32-1e-3-clip1-sqrtw": {**_STABLE, "batch_size": 32, "learning_rate": 1e-3, "lr_scaling": "fixed"},
     "b64-3e-3-clip1-sqrtw": {**_STABLE, "batch_size": 64, "learning_rate": 3e-3, "lr_scaling": "fixed"},
+    "b64-1e-3-clip1-sqrtw-chrono": {**_STABLE, "batch_size": 64, "learning_rate": 1e-3, "lr_scaling": "fixed",
+                                    "gru_update_bias": "chrono"},
 }
 #: validation macro recall a model must reach to count as learned (chance: 0.2)
 LEARNED_RECALL = 0.4

@@ -62,6 +62,8 @@ def main(entry: Callable[[list[str] | None], object], argv: list[str] | None = N
             try:
                 entry(argv)
                 interrupts.check()  # Ctrl-C came but was swallowed: the command did not end normally
+                if argv is None:  # this process's own command, done: Ctrl-C while it shuts down changes nothing
+                    interrupts.ignore()
             except BaseException:
                 release_unclaimed()  # a --run-id folder this command reserved but never used
                 raise

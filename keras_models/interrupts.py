@@ -91,6 +91,14 @@ def ensure():
     return previous
 
 
+def ignore() -> None:
+    """Ignore SIGINT from now on (main thread only): for a command whose work is done and
+    written, so that a Ctrl-C while Python and TensorFlow shut down neither prints a
+    traceback nor turns its exit status into a signal's."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def received() -> bool:
     """Whether SIGINT came since `install` (even if its `KeyboardInterrupt` was swallowed)."""
     return _received.is_set()

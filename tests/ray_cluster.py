@@ -86,7 +86,7 @@ class Cluster:
         else:
             args += ["--address", self.address]
         env = {**os.environ, **NO_AUTH, MARK: mark, "PYTHONPATH": str(REPO), "RAY_health_check_period_ms": "1000",
-               "RAY_health_check_failure_threshold": "3", "RAY_health_check_timeout_ms": "1000"}
+               "RAY_health_check_failure_threshold": "5", "RAY_health_check_timeout_ms": "2000"}
         log = open(self.root / f"ray-{name}.log", "ab")
         subprocess.Popen((prefix or []) + args, env=env, stdout=log, stderr=subprocess.STDOUT,
                          stdin=subprocess.DEVNULL, start_new_session=True)
@@ -117,6 +117,9 @@ class Cluster:
         self.marks.remove(mark)
         self.killed.append(mark)
         kill_marked(mark)
+        # until the head has marked it dead, a new node would be counted with it (and a command could
+        # be handed the dead node as alive)
+        self.wait_for_nodes(len(self.marks))
 
     def stop(self) -> None:
         for mark in reversed(self.marks + self.killed):

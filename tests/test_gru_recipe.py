@@ -73,7 +73,7 @@ def test_the_benchmark_chooses_on_validation_macro_recall_among_candidates_that_
     rows = [_row("a", 0.9), _row("a", 0.2), _row("b", 0.6), _row("b", 0.5), _row("c", 0.6, 5), _row("c", 0.5, 5)]
     assert gru_recipe.choose(rows) == "c"  # a failed once; b and c tie on recall, c is faster
     assert gru_recipe.choose(rows[:2]) is None
-    current = heartbeat.Config(model="gru1d", **gru_recipe.CANDIDATES["b64-1e-3-clip1-sqrtw"]).resolved()
+    current = heartbeat.Config(model="gru1d", **gru_recipe.CANDIDATES["b64-1e-3-clip1-sqrtw-chrono"]).resolved()
     assert current == heartbeat.Config(model="gru1d").resolved()  # the candidate that is cpu-gru now
     for overrides in gru_recipe.CANDIDATES.values():
         heartbeat.Config(model="gru1d", **overrides).resolved()  # every candidate is a valid configuration
@@ -85,8 +85,8 @@ def test_the_cpu_plan_trains_the_gru_recipe_and_leaves_room_for_its_seed_runs_wi
     runs = plan("cpu")
     grus = [run for run in runs if run.part == "heartbeat" and "gru" in run.config.model]
     assert len(grus) == 4 and all(run.config.recipe == "cpu-gru" for run in grus)
-    assert all((run.config.batch_size, run.config.clipnorm, run.config.class_weight_power) == (64, 1.0, 0.5)
-               for run in grus)
+    assert all((run.config.batch_size, run.config.clipnorm, run.config.class_weight_power,
+                run.config.gru_update_bias) == (64, 1.0, 0.5, "chrono") for run in grus)
     assert {run.config.steps_per_epoch for run in grus if run.config.balance in ("oversample-full", "smote")} == \
         {1198}  # a resampled set trains one pass's worth of beats
     assert sum(run.estimate_s for run in runs) + 3600 <= 6 * 3600  # an hour left for the --seeds runs

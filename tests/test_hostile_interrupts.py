@@ -197,3 +197,17 @@ def test_an_interrupted_reproduce_prints_one_line_for_itself_and_its_worker(tmp_
         assert reached and not (folder / "metrics.json").exists()
     assert _ours(err) == ["interrupted: finished runs are kept and an interrupted one resumes; run the same command "
                           "again to continue"], err[-3000:]
+
+
+def test_ctrl_c_after_a_command_finished_leaves_its_exit_status_alone(tmp_path):
+    """A command whose work is done ignores Ctrl-C while Python shuts down (TensorFlow's
+    teardown takes seconds): exit status 0, no traceback."""
+    script = ("import atexit, time\nfrom keras_models import cli\natexit.register(time.sleep, 3)\n"
+              "cli.main(lambda argv: print('done', flush=True))\n")
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path, env={"PYTHONPATH": str(REPO)},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "done"
+    time.sleep(0.3)  # past the command, into the shutdown
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 0 and "Traceback" not in err, err

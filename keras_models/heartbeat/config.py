@@ -10,6 +10,7 @@ from keras_models.config import TrainConfig, batch_size_option, epochs_option, o
 from keras_models.errors import UserError
 from keras_models.heartbeat.balance import BALANCE_METHODS
 from keras_models.heartbeat.beats import DEFAULT_VARIANT, VARIANTS
+from keras_models.heartbeat.gru_memory import GRU_UPDATE_BIASES
 from keras_models.heartbeat.recipe import FIELDS as RECIPE_FIELDS
 from keras_models.heartbeat.recipe import AUTO, LR_SCALINGS, RECIPES, SCHEDULES, Recipe, base_recipe
 from keras_models.heartbeat.splits import SPLITS
@@ -85,6 +86,9 @@ class Config(TrainConfig):
     class_weight_power: float | None = option(None, checks.optional(checks.number(0, 1)),
                                               "--balance class-weights tempered: the balanced weights to this power, "
                                               "1: inverse frequency, 0.5: square root (default: the recipe's)")
+    gru_update_bias: str | None = option(None, checks.optional(checks.one_of(*GRU_UPDATE_BIASES)),
+                                         "initial biases of the GRUs' update gates: zeros (Keras's) or chrono "
+                                         "(timescales up to the beat's length) (default: the recipe's)")
     patience: int = patience_option(3)
     auto_levers: str | None = option(None, checks.optional(checks.text),
                                      "where --recipe auto chose this run's levers, and how fast they were (set by "

@@ -18,6 +18,7 @@ from keras_models.heartbeat.api import EXPERIMENT
 from keras_models.heartbeat.beatset import CLASS_NAMES, BeatSet, class_counts
 from keras_models.heartbeat.config import Config
 from keras_models.heartbeat.data import HeartbeatData
+from keras_models.heartbeat.gru_memory import ChronoGRUs
 from keras_models.heartbeat.recipe import scaled_learning_rate
 from keras_models.optimizers import OptimizerConfig
 
@@ -91,6 +92,7 @@ def make_job(config: Config, loaded: HeartbeatData, resume: Path | None = None) 
         tag=f"{config.model}-{config.balance}-{config.split}-s{config.seed}",
         classifier=True,
         rebalance=partial(balance.balance, class_weight_power=config.class_weight_power),
+        prepare_model=ChronoGRUs(config.seed) if config.gru_update_bias == "chrono" else None,
         resume=resume,
         **data,
     )

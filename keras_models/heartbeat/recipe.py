@@ -60,6 +60,7 @@ from dataclasses import dataclass
 
 from keras_models import checks
 from keras_models.config import Config, option
+from keras_models.heartbeat.gru_memory import GRU_UPDATE_BIASES
 from keras_models.precision import PRECISIONS
 
 #: the batch size the report's learning rate (1e-3) was chosen for
@@ -92,6 +93,9 @@ class Recipe(Config):
     class_weight_power: float = option(1.0, checks.number(0, 1),
                                        "tempering of --balance class-weights: the balanced weights to this power "
                                        "(1: inverse frequency, 0.5: its square root)")
+    gru_update_bias: str = option("zeros", checks.one_of(*GRU_UPDATE_BIASES),
+                                  "initial biases of each GRU's update gate: zeros (Keras's) or chrono (log-uniform "
+                                  "timescales up to the beat's length; `keras_models.heartbeat.gru_memory`)")
 
 
 RECIPES = {
@@ -99,7 +103,8 @@ RECIPES = {
     "cpu": Recipe("cpu", epochs=4, batch_size=64, precision="mixed_bfloat16", learning_rate=1e-3,
                   lr_scaling="sqrt", schedule="cosine", warmup_epochs=0),
     "cpu-gru": Recipe("cpu-gru", epochs=4, batch_size=64, precision="float32", learning_rate=1e-3,
-                      lr_scaling="fixed", schedule="constant", warmup_epochs=0, clipnorm=1.0, class_weight_power=0.5),
+                      lr_scaling="fixed", schedule="constant", warmup_epochs=0, clipnorm=1.0, class_weight_power=0.5,
+                      gru_update_bias="chrono"),
 }
 AUTO = "auto"
 #: the batches whose time to accuracy `benchmarks.time_to_accuracy` measured for each cpu recipe

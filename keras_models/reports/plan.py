@@ -156,7 +156,10 @@ class PlannedRun:
         """`settings` of the configuration class's defaults (a search: of its experiment's class)."""
         if isinstance(self.config, tuning.Config):
             return comparable_settings({"experiment": type(self.config.experiment)().to_dict()})
-        return comparable_settings(type(self.config)().to_dict())
+        default = type(self.config)()
+        # resolved, as the plan's configurations are: an option added since a run trained is, in the
+        # plan, the value the recipes give it by default (the behaviour the run trained with)
+        return comparable_settings((default.resolved() if hasattr(default, "resolved") else default).to_dict())
 
 
 _PLACE = ("runs_dir", "run_id")

@@ -98,6 +98,11 @@ def _probe(path: str, token: str) -> str:
     return socket.gethostname()
 
 
+def _alive(ray, node_id: str) -> bool:
+    """Whether the node `node_id` is still an alive node of the cluster."""
+    return any(node["NodeID"] == node_id and node.get("Alive") for node in ray.nodes())
+
+
 def check_shared(ray, runs_dir: Path) -> None:
     """Every alive node writes a probe file into `runs_dir`, read back here; `UserError` (one
     line, nothing left behind) when one node's file does not arrive."""
@@ -119,6 +124,8 @@ def check_shared(ray, runs_dir: Path) -> None:
             try:
                 ray.get(ref, timeout=PROBE_TIMEOUT_S)
             except Exception as err:  # noqa: BLE001 - any failure of the probe means the node cannot write there
+                if not _alive(ray, node_id):  # it left the cluster while probed: it runs nothing
+                    continue
                 unreachable.append(f"node {address[node_id]} cannot write there "
                                    f"({str(err).strip().splitlines()[-1][:120] if str(err).strip() else type(err).__name__})")
                 continue
