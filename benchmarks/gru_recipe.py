@@ -77,8 +77,43 @@ def build_parser() -> cli.ArgumentParser:
                              "the training split, 600 steps of 128)")
     parser.add_argument("--val-beats", type=cli.argtype(checks.non_negative_int), default=0,
                         help="validation beats scored, a seeded random subset (default 0: all 10,950)")
+    parser.add_argument("--gradient-profile", action="store_true",
+                        help="train nothing: print how much of each sample of a beat reaches the logits of each "
+                             "freshly built model, with zero and with chrono update-gate biases")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     return parser
+
+
+#: the samples of the 192 whose gradient `gradient_profile` prints (the QRS is near 90)
+PROFILE_STEPS = (0, 45, 90, 135, 170, 191)
+
+
+def gradient_profile(models: list[str], beats: int = 64, seed: int = 42) -> list[dict]:
+    """Mean |d logit_N / d x_t| over `beats` training beats ``(beats, 192, 1)``, at each of
+    `PROFILE_STEPS`, for each model freshly built (seeded) with each update-gate bias."""
+    import keras
+    import tensorflow as tf
+
+    from keras_models import heartbeat, registry
+    from keras_models.heartbeat.gru_memory import GRU_UPDATE_BIASES, ChronoGRUs
+    from keras_models.heartbeat.splits import to_view
+
+    rows = []
+    for model_name in models:
+        config = heartbeat.Config(model=model_name)
+        x = tf.constant(to_view(heartbeat.load(config).parts["train"].x[:beats], "1d"))
+        for bias in GRU_UPDATE_BIASES:
+            keras.utils.set_random_seed(seed)
+            model = registry.get(model_name).build()
+            if bias == "chrono":
+                ChronoGRUs(seed)(model)
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                logit = tf.reduce_sum(model(x, training=False)[:, 0])
+            grad = tf.reduce_mean(tf.abs(tape.gradient(logit, x)[..., 0]), axis=0).numpy()
+            rows.append({"model": model_name, "update-gate bias": bias,
+                         **{f"t={t}": f"{grad[t]:.1e}" for t in PROFILE_STEPS}})
+    return rows
 
 
 def train_and_score(setting: dict) -> dict:
@@ -136,6 +171,10 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.child:
         print(json.dumps(train_and_score(json.loads(args.child))))
+        return
+    if args.gradient_profile:
+        print(machine.heading(), flush=True)
+        cli.print_table(gradient_profile(args.models))
         return
     print(f"{machine.heading()}; {args.beats:,} training beats per run", flush=True)
     rows = []

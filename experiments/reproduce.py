@@ -2,7 +2,7 @@
 
     python -m experiments.reproduce                         # budget smoke (~15 min on 2 cores): the pipeline, end to end
     python -m experiments.reproduce --fetch                 # the same, downloading the missing data sets first
-    python -m experiments.reproduce --budget cpu            # ~3 h: reduced but honest budgets
+    python -m experiments.reproduce --budget cpu            # ~4 h 30 min on 2 cores: reduced but honest budgets
     python -m experiments.reproduce --budget full           # the reports' own protocols (a GPU)
     python -m experiments.reproduce --only nab,heartbeat    # parts (or run keys such as nab-v3)
     python -m experiments.reproduce --from-runs runs        # the report from finished runs, training nothing

@@ -12,7 +12,8 @@
 ``cpu-gru``
     The GRUs' recipe: float32, batch 64, Adam at the report's constant 1e-3 (not
     scaled), each variable's gradient clipped to L2 norm 1, class weights tempered to
-    the square root of the inverse frequencies (``class_weight_power`` 0.5), 4 epochs.
+    the square root of the inverse frequencies (``class_weight_power`` 0.5), chrono
+    update-gate biases (``gru_update_bias``), 4 epochs.
     A 5-layer GRU runs 192 x 5 small sequential steps: its speed comes from the batch,
     and its learning from the number of optimizer steps. Evidence (`benchmarks.gru_recipe`
     and `benchmarks.time_to_accuracy`, validation split only, 2 shared Xeon cores):
@@ -32,10 +33,15 @@
       measured);
     * attention_gru learns from a SMOTE set with it: validation macro recall 0.79
       (accuracy 0.74) after half a pass, 600 steps;
-    * NOT yet shown for gru1d: on a SMOTE set its loss stayed at ln 5 = 1.609 (the
-      uniform answer) for 600 steps of 64 and 1,200 steps of 32 alike: a plateau that
-      none of these levers moved within 1,200 steps. The full selection (one pass per candidate) is still to run; its
-      table and the short runs' are in docs/benchmarks.md ("GRU recipe").
+    * gru1d did not learn from a SMOTE set under any of these levers: its loss stayed
+      at ln 5 = 1.609 (the uniform answer) for 600 steps of 64 and 1,200 steps of 32.
+      The cause is the GRUs' starting memory, not the optimizer: with zero update-gate
+      biases each step keeps half of the state, and the gradient of gru1d's logits
+      does not reach the beat (2.3e-36 at its R peak, sample 0; 1.0e-3 at sample 191,
+      in the padding: ``python -m benchmarks.gru_recipe --gradient-profile``);
+    * hence chrono update-gate biases (``gru_update_bias``, `heartbeat.gru_memory`):
+      with them a gradient reaches every sample (1.8e-5 at the R peak) and the same
+      SMOTE run learns (docs/benchmarks.md, "GRU recipe").
 
     bfloat16 does not speed the GRUs up on these cores (1.08x for gru1d, 0.91x for
     attention_gru in `benchmarks.speed_levers`): they stay float32.

@@ -37,8 +37,8 @@ class Config(BaseConfig):
     """What to reproduce, where the runs live and where the report goes."""
 
     budget: str = option("smoke", checks.one_of(*BUDGETS), "smoke (~15 min on 2 cores, the pipeline end to end; "
-                                                           "no number comparable), cpu (~3 h, reduced budgets) or "
-                                                           "full (the reports' protocols, a GPU)")
+                                                           "no number comparable), cpu (~4 h 30 min on 2 cores, "
+                                                           "reduced budgets) or full (the reports' protocols, a GPU)")
     only: tuple = option((), parts_option, f"parts ({','.join(PARTS)}) or run keys to keep, comma-separated (default: all)",
                          metavar="PARTS")
     from_runs: Path | None = option(None, checks.optional(checks.path),
