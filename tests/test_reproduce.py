@@ -236,6 +236,12 @@ def test_a_report_from_synthetic_runs_gives_every_entry_its_verdict(tmp_path):
     assert f"(../../runs/nab_autoencoder/{runs[1].run_id})" in text, "run folders are linked"
     assert "tensorflow" in text and "seeds | 42" in text.replace("  ", " ")
     assert f"{len(runs) - 1} of the plan's {len(runs)} runs are finished; 1 are not (yet)" in text
+    # each run's plan estimate beside its measured wall time, and their totals
+    header = next(line for line in text.split("## Runs")[1].splitlines() if line.startswith("| run "))
+    assert [cell.strip() for cell in header.strip("|").split("|")] == ["run", "status", "protocol", "estimated",
+                                                                      "wall s", "folder"]
+    total = next(line for line in text.split("## Runs")[1].splitlines() if line.startswith("| **total**"))
+    assert f"{len(runs) - 1} of {len(runs)} finished" in total and "estimated for these" in total, total
     # each anchor row names the run it is set against and why; literature figures are marked as not the report's
     kaggle = rows["heartbeat.cvxtz.accuracy"]["our_protocol"]
     assert kaggle.startswith("`heartbeat-cnn2d_resnet-none-kaggle` (their protocol: balance none")

@@ -27,6 +27,7 @@ from keras_models.audit import format_table
 from keras_models.reports import protocols, verdicts
 from keras_models.reports.assess import Row, scoreboard
 from keras_models.reports.documented import BOOTSTRAP, PARTS
+from keras_models.reports.plan import format_duration
 from keras_models.reports.runs import FINISHED, RunState
 
 #: per part: (run key, plot name, caption) of the figures shown under its table
@@ -139,12 +140,24 @@ def rules_text() -> str:
 
 
 def _runs_table(states: list[RunState], layout: Layout) -> str:
-    return format_table([{
-        "run": state.run.key, "status": state.status + (f" ({state.detail})" if state.detail else ""),
-        "protocol": state.run.protocol,
-        "wall s": state.metrics.get("wall_seconds_this_session", "-") if state.status == FINISHED else "-",
-        "folder": layout.run(state.folder, state.folder.name) if state.folder.exists() else "-"}
-        for state in states])
+    """One row a run: its plan estimate beside its measured wall time, then their totals."""
+    def wall(state: RunState):
+        return state.metrics.get("wall_seconds_this_session") if state.status == FINISHED else None
+
+    rows = [{"run": state.run.key, "status": state.status + (f" ({state.detail})" if state.detail else ""),
+             "protocol": state.run.protocol, "estimated": format_duration(state.run.estimate_s),
+             "wall s": "-" if wall(state) is None else wall(state),
+             "folder": layout.run(state.folder, state.folder.name) if state.folder.exists() else "-"}
+            for state in states]
+    measured = [state for state in states if wall(state) is not None]
+    finished = sum(state.status == FINISHED for state in states)
+    rows.append({"run": "**total**", "status": f"{finished} of {len(states)} finished", "protocol": "",
+                 "estimated": format_duration(sum(state.run.estimate_s for state in states)),
+                 "wall s": f"{sum(wall(state) for state in measured):.0f} "
+                           f"({format_duration(sum(wall(state) for state in measured))}; estimated for these "
+                           f"{format_duration(sum(state.run.estimate_s for state in measured))})",
+                 "folder": ""})
+    return format_table(rows)
 
 
 def write(out: Path, rows: list[Row], states: list[RunState], *, budget: str, command: str,
