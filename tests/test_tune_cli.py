@@ -99,6 +99,7 @@ def test_killed_search_resumes_without_repeating_finished_trials(tmp_path):
                 for r in rows}) == trials, "no configuration was tried twice"
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["search"]["search_resumed"] is True and metrics["search"]["completed"] == trials
+    assert metrics["search"]["search_seconds_this_session"] > 0, "the report adds the search's time to the run's"
 
 
 def test_chief_and_two_workers_finish_a_search_together(tmp_path):

@@ -139,22 +139,34 @@ def rules_text() -> str:
             "points (the images: a 95 % binomial interval on 4,500 test images), claims by more than the margin.")
 
 
+def _wall_s(state: RunState) -> float | None:
+    """A finished run's wall seconds in its last session (a search's: its trials' and its final
+    model's); None when it has none."""
+    if state.status != FINISHED or state.metrics.get("wall_seconds_this_session") is None:
+        return None
+    search = (state.metrics.get("search") or {}).get("search_seconds_this_session") or 0
+    return round(state.metrics["wall_seconds_this_session"] + search, 2)
+
+
+def _untimed_search(state: RunState) -> bool:
+    """A search run trained before searches timed themselves."""
+    return "search" in state.metrics and "search_seconds_this_session" not in state.metrics["search"]
+
+
 def _runs_table(states: list[RunState], layout: Layout) -> str:
     """One row a run: its plan estimate beside its measured wall time, then their totals."""
-    def wall(state: RunState):
-        return state.metrics.get("wall_seconds_this_session") if state.status == FINISHED else None
-
     rows = [{"run": state.run.key, "status": state.status + (f" ({state.detail})" if state.detail else ""),
              "protocol": state.run.protocol, "estimated": format_duration(state.run.estimate_s),
-             "wall s": "-" if wall(state) is None else wall(state),
+             "wall s": "-" if _wall_s(state) is None else _wall_s(state) if not _untimed_search(state) else
+                       f"{_wall_s(state)} (the final model's; its search was not timed)",
              "folder": layout.run(state.folder, state.folder.name) if state.folder.exists() else "-"}
             for state in states]
-    measured = [state for state in states if wall(state) is not None]
+    measured = [state for state in states if _wall_s(state) is not None]
     finished = sum(state.status == FINISHED for state in states)
     rows.append({"run": "**total**", "status": f"{finished} of {len(states)} finished", "protocol": "",
                  "estimated": format_duration(sum(state.run.estimate_s for state in states)),
-                 "wall s": f"{sum(wall(state) for state in measured):.0f} "
-                           f"({format_duration(sum(wall(state) for state in measured))}; estimated for these "
+                 "wall s": f"{sum(_wall_s(state) for state in measured):.0f} "
+                           f"({format_duration(sum(_wall_s(state) for state in measured))}; estimated for these "
                            f"{format_duration(sum(state.run.estimate_s for state in measured))})",
                  "folder": ""})
     return format_table(rows)
@@ -230,7 +242,7 @@ def render(layout: Layout, rows: list[Row], states: list[RunState], *, budget: s
     board = scoreboard(rows)
     host = machine()
     seeds = sorted({state.run.config.seed for state in states if state.run.config is not None})
-    trained_s = sum(state.metrics.get("wall_seconds_this_session") or 0 for state in states if state.status == FINISHED)
+    trained_s = sum(_wall_s(state) or 0 for state in states)
     lines = [f"# Reproduction report: budget `{budget}`", "",
              f"Written by `{command}` on {started}. Every cell below comes from a run's metrics.json or from "
              "the documented entries (`keras_models/reports/documented.py`); nothing is typed by hand.", "",

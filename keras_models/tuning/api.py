@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 from keras_models import fingerprint, runfiles, runner, tracking
@@ -142,8 +143,10 @@ def _search_and_finish(config: Config, loaded, space: dict, objective: tuple[str
     if distributed.is_child() and not distributed.is_chief():
         placement.record_trials(tuner, run_dir.path, os.environ["KERASTUNER_TUNER_ID"])
     callbacks = [keras.callbacks.TensorBoard(str(run_dir.logs_path / "trials"))] if experiment.tensorboard else []
+    started = time.perf_counter()
     with run_dir.writing():
         search.search(tuner, experiment.epochs, callbacks)
+    search_seconds = round(time.perf_counter() - started, 2)
     if not distributed.is_chief():
         print(f"worker {os.environ['KERASTUNER_TUNER_ID']} done")
         return None
@@ -167,7 +170,8 @@ def _search_and_finish(config: Config, loaded, space: dict, objective: tuple[str
           f"for {epochs} epoch(s) with {best['hyperparameters']}")
 
     summary = {"tuner": config.tuner, "trials": len(rows), "completed": sum(r["status"] == "COMPLETED" for r in rows),
-               "search_resumed": resumed, "best": best, "refit": config.refit, "final_epochs": epochs}
+               "search_resumed": resumed, "search_seconds_this_session": search_seconds, "best": best,
+               "refit": config.refit, "final_epochs": epochs}
     job = search.final_job(model, best, run_dir.path, resume=run_dir.backup_path.exists(),
                            extra_metrics={"search": summary}, refit=config.refit, epochs=epochs,
                            make_job=lambda c: config.family.make_job(c, whole))
