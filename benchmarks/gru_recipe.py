@@ -84,33 +84,28 @@ def build_parser() -> cli.ArgumentParser:
     return parser
 
 
-#: the samples of the 192 whose gradient `gradient_profile` prints (the QRS is near 90)
+#: the samples of the 192 whose gradient `gradient_profile` prints (a beat starts at its R peak)
 PROFILE_STEPS = (0, 45, 90, 135, 170, 191)
 
 
 def gradient_profile(models: list[str], beats: int = 64, seed: int = 42) -> list[dict]:
-    """Mean |d logit_N / d x_t| over `beats` training beats ``(beats, 192, 1)``, at each of
+    """`gru_memory.input_gradient` over `beats` training beats ``(beats, 192, 1)``, at each of
     `PROFILE_STEPS`, for each model freshly built (seeded) with each update-gate bias."""
     import keras
-    import tensorflow as tf
 
     from keras_models import heartbeat, registry
-    from keras_models.heartbeat.gru_memory import GRU_UPDATE_BIASES, ChronoGRUs
+    from keras_models.heartbeat.gru_memory import GRU_UPDATE_BIASES, ChronoGRUs, input_gradient
     from keras_models.heartbeat.splits import to_view
 
+    x = to_view(heartbeat.load(heartbeat.Config(model=models[0])).parts["train"].x[:beats], "1d")
     rows = []
     for model_name in models:
-        config = heartbeat.Config(model=model_name)
-        x = tf.constant(to_view(heartbeat.load(config).parts["train"].x[:beats], "1d"))
         for bias in GRU_UPDATE_BIASES:
             keras.utils.set_random_seed(seed)
             model = registry.get(model_name).build()
             if bias == "chrono":
                 ChronoGRUs(seed)(model)
-            with tf.GradientTape() as tape:
-                tape.watch(x)
-                logit = tf.reduce_sum(model(x, training=False)[:, 0])
-            grad = tf.reduce_mean(tf.abs(tape.gradient(logit, x)[..., 0]), axis=0).numpy()
+            grad = input_gradient(model, x)
             rows.append({"model": model_name, "update-gate bias": bias,
                          **{f"t={t}": f"{grad[t]:.1e}" for t in PROFILE_STEPS}})
     return rows

@@ -53,3 +53,15 @@ class ChronoGRUs:
                 row = bias[0] if bias.ndim == 2 else bias
                 row[:layer.units] = chrono_update_bias(layer.units, steps, rng)
                 layer.cell.bias.assign(bias)
+
+
+def input_gradient(model, x: np.ndarray, logit: int = 0) -> np.ndarray:
+    """Mean |d logits[:, logit] / d x_t| over the beats ``x`` ``(beats, steps, 1)``: ``(steps,)``,
+    how much of each sample reaches the model's output (`benchmarks.gru_recipe --gradient-profile`)."""
+    import tensorflow as tf
+
+    x = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        total = tf.reduce_sum(model(x, training=False)[:, logit])
+    return tf.reduce_mean(tf.abs(tape.gradient(total, x)[..., 0]), axis=0).numpy()

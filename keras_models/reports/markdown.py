@@ -148,25 +148,28 @@ def _wall_s(state: RunState) -> float | None:
     return round(state.metrics["wall_seconds_this_session"] + search, 2)
 
 
-def _untimed_search(state: RunState) -> bool:
-    """A search run trained before searches timed themselves."""
-    return "search" in state.metrics and "search_seconds_this_session" not in state.metrics["search"]
+def _wall_text(state: RunState, wall: float | None) -> str | float:
+    """The "wall s" cell: `wall`, said to be the final model's only for a search trained
+    before searches timed themselves."""
+    if wall is None:
+        return "-"
+    untimed = "search" in state.metrics and "search_seconds_this_session" not in state.metrics["search"]
+    return f"{wall} (the final model's; its search was not timed)" if untimed else wall
 
 
 def _runs_table(states: list[RunState], layout: Layout) -> str:
     """One row a run: its plan estimate beside its measured wall time, then their totals."""
+    walls = {state.run.key: _wall_s(state) for state in states}
     rows = [{"run": state.run.key, "status": state.status + (f" ({state.detail})" if state.detail else ""),
              "protocol": state.run.protocol, "estimated": format_duration(state.run.estimate_s),
-             "wall s": "-" if _wall_s(state) is None else _wall_s(state) if not _untimed_search(state) else
-                       f"{_wall_s(state)} (the final model's; its search was not timed)",
+             "wall s": _wall_text(state, walls[state.run.key]),
              "folder": layout.run(state.folder, state.folder.name) if state.folder.exists() else "-"}
             for state in states]
-    measured = [state for state in states if _wall_s(state) is not None]
-    finished = sum(state.status == FINISHED for state in states)
-    rows.append({"run": "**total**", "status": f"{finished} of {len(states)} finished", "protocol": "",
-                 "estimated": format_duration(sum(state.run.estimate_s for state in states)),
-                 "wall s": f"{sum(_wall_s(state) for state in measured):.0f} "
-                           f"({format_duration(sum(_wall_s(state) for state in measured))}; estimated for these "
+    measured = [state for state in states if walls[state.run.key] is not None]
+    measured_s = sum(walls[state.run.key] for state in measured)
+    rows.append({"run": "**total**", "status": f"{sum(s.status == FINISHED for s in states)} of {len(states)} finished",
+                 "protocol": "", "estimated": format_duration(sum(state.run.estimate_s for state in states)),
+                 "wall s": f"{measured_s:.0f} ({format_duration(measured_s)}; estimated for these "
                            f"{format_duration(sum(state.run.estimate_s for state in measured))})",
                  "folder": ""})
     return format_table(rows)

@@ -10,8 +10,9 @@ Budgets:
     About 4 h 30 min on 2 CPU cores: reduced but honest budgets, stated in each run's
     protocol. NAB trains its full protocol. The heartbeat models train with their CPU
     recipes (`keras_models.heartbeat.recipe`): the CNNs and transformers 4 epochs, the
-    GRUs one pass of batch 64 (1,198 steps; clipped, square-root class weights); a
-    resampled training set trains the same number of beats as a plain one. Four more
+    GRUs one pass of batch 64 (1,198 steps; clipped, square-root class weights, chrono
+    update-gate biases); a resampled training set trains the same number of beats as a
+    plain one. Four more
     heartbeat runs (`HEARTBEAT_PROTOCOL_RUNS`) train cnn2d_resnet without weights on the
     Kaggle-proportion split (the protocol of the Kaggle anchors), and cnn2d_resnet and
     transformer2d_resnet with class weights on the inter-patient split.
