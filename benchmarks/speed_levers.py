@@ -20,6 +20,10 @@ Variants (each flag is one of every training command):
 * ``threads1``: one thread in each TensorFlow pool (``--threads 1``);
 * ``nondeterministic``: without op determinism (here only: every run keeps determinism on, which
   costs nothing measurable);
+* ``autotune``: tf.data's autotuner on (here only: every run turns it off,
+  `keras_models.batches.steady`);
+* ``keras-bn``: BatchNorm by Keras' element-wise ops instead of the fused kernel (here
+  only: every model uses `keras_models.layers.FusedBatchNormalization`);
 * ``bf16+batch256``, ``bf16+batch256+xla``: the levers stacked;
 * ``batch512``, ``bf16+batch512``: the GRUs' recipe (not in the default list: with 2,048
   beats an epoch is 4 steps of 512).
@@ -45,6 +49,8 @@ VARIANTS = {
     "no-prefetch": {"prefetch": False},
     "threads1": {"threads": 1},
     "nondeterministic": {"deterministic": False},
+    "autotune": {"autotune": True},
+    "keras-bn": {"fused_bn": False},
     "bf16+batch256": {"precision": "mixed_bfloat16", "batch_size": 256},
     "bf16+batch256+xla": {"precision": "mixed_bfloat16", "batch_size": 256, "jit": "on"},
     "batch512": {"batch_size": 512},

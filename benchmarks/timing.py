@@ -5,7 +5,9 @@ each framework runs in a fresh process and cannot warm another's caches or alloc
 A setting is a dict: model, framework ("keras" or "torch"), precision ("float32",
 "mixed_bfloat16"; torch autocasts to bfloat16 for the latter), batch_size, samples,
 epochs, and for Keras jit ("on"/"off"), prefetch (bool), threads (None: TensorFlow's
-own) and deterministic (bool: `enable_op_determinism`, as every run of the runner has).
+own), deterministic (bool: `enable_op_determinism`, as every run of the runner has),
+autotune (bool: tf.data's autotuner, off in every run: `keras_models.batches.steady`) and
+fused_bn (bool: BatchNorm by the fused kernel, as every model has; False: Keras' ops).
 Beats are random, (n, 16, 12, 1) or (n, 192, 1), labels 0..4; the loss is sparse
 cross-entropy from logits, the optimizer Adam 1e-3.
 """
@@ -18,7 +20,8 @@ import subprocess
 import sys
 import time
 
-KERAS_DEFAULTS = {"jit": "off", "prefetch": True, "threads": None, "deterministic": True}
+KERAS_DEFAULTS = {"jit": "off", "prefetch": True, "threads": None, "deterministic": True, "autotune": False,
+                  "fused_bn": True}
 
 
 def run_child(module: str, setting: dict, env: dict | None = None) -> dict:
@@ -57,7 +60,10 @@ def keras_epochs(setting: dict) -> list[float]:
 
     from keras_models import precision, registry
     from keras_models.batches import training_batches
+    from keras_models.layers import FusedBatchNormalization
 
+    if not setting["fused_bn"]:
+        FusedBatchNormalization._fused = lambda self, inputs, mask: False  # Keras' own computation
     spec = registry.get(setting["model"])
     x, y = _data(setting, spec.input_shape)
     keras.utils.set_random_seed(0)
@@ -67,6 +73,10 @@ def keras_epochs(setting: dict) -> list[float]:
     model.compile(optimizer=keras.optimizers.Adam(1e-3),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=setting["jit"] == "on")
     data, clock = training_batches(x, y, setting["batch_size"], seed=0, prefetch=setting["prefetch"])
+    if setting["autotune"]:
+        options = tf.data.Options()
+        options.autotune.enabled = True
+        data = data.with_options(options)
     timer = epoch_timer()
     model.fit(data, epochs=setting["epochs"], shuffle=False, callbacks=[clock, timer], verbose=0)
     return timer.seconds

@@ -74,4 +74,18 @@ def training_batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int,
                .map(lambda index: (tf.gather(xs, index), tf.gather(ys, index)),
                     num_parallel_calls=tf.data.AUTOTUNE if prefetch else None)
                .apply(tf.data.experimental.assert_cardinality(steps)))
-    return (dataset.prefetch(tf.data.AUTOTUNE) if prefetch else dataset), clock
+    return steady(dataset.prefetch(tf.data.AUTOTUNE) if prefetch else dataset), clock
+
+
+def steady(dataset: tf.data.Dataset) -> tf.data.Dataset:
+    """`dataset` with tf.data's autotuning off (AUTOTUNE sizes then take their static
+    defaults: one worker per core, a small prefetch buffer).
+
+    On 2 cores the autotuner's background work made whole training epochs run at one
+    core's speed, at random (cnn2d_resnet float32: epochs of ~400 or ~680 samples/s;
+    with autotuning off every epoch ~680; docs/benchmarks.md, "Why Keras trailed PyTorch").
+    Batches and their order do not change.
+    """
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return dataset.with_options(options)

@@ -108,7 +108,7 @@ def test_auto_keeps_to_the_tested_batches_and_the_levers_given(tmp_path, cache):
     assert (recipe.name, recipe.lr_scaling, recipe.schedule) == ("auto", "sqrt", "cosine")
 
 
-def test_auto_records_its_levers_and_a_resumed_run_keeps_them(tmp_path, cache, monkeypatch):
+def test_auto_records_its_levers_and_a_resumed_run_keeps_them(tmp_path, cache, monkeypatch, capsys):
     started: list = []
     monkeypatch.setattr(runner, "run_experiment", lambda config, *a, **k: started.append(config))
     monkeypatch.setattr(autorecipe, "measure_in_child", fake_measure([]))
@@ -122,7 +122,10 @@ def test_auto_records_its_levers_and_a_resumed_run_keeps_them(tmp_path, cache, m
     run.path.mkdir(parents=True)
     runfiles.write_config(run, {"experiment": "heartbeat", "model": "cnn2d_resnet", "config": record})
     monkeypatch.setattr(autorecipe, "choose", lambda *a, **k: pytest.fail("a resumed run must not probe"))
+    capsys.readouterr()
     heartbeat_api.resume(run.path)
     assert started[1] == heartbeat.Config.from_dict(record) and not started[1].needs_probe
+    assert capsys.readouterr().out.startswith("recipe auto: keeping the recorded levers (mixed_bfloat16, XLA on, "
+                                              "batch 64, 2 threads; probed on Intel(R) Xeon(R) Platinum 8488C")
     with pytest.raises(Exception, match="needs recipe 'auto'"):
         heartbeat.Config(auto_levers="probed", recipe="cpu")

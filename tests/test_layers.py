@@ -15,6 +15,8 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from keras_models.layers import (  # noqa: E402
+    FusedBatchNormalization,
+    FusedLayerNormalization,
     LocalitySelfAttention,
     PatchEncoder,
     Patches,
@@ -39,6 +41,10 @@ def _tokens():
 
 #: id -> (make(**kwargs) -> layer, input, sub-layer names the layer must have once built)
 CASES = {
+    "fused_batch_norm": (lambda **kw: FusedBatchNormalization(momentum=0.9, epsilon=1e-5, name="bn", **kw),
+                         lambda: _floats(2, 8, 6, 4), set()),
+    "fused_layer_norm": (lambda **kw: FusedLayerNormalization(epsilon=1e-5, name="ln", **kw),
+                         lambda: _floats(2, 6, 8), set()),
     "locality_attention": (lambda **kw: LocalitySelfAttention(2, dropout=0.1, name="lsa", **kw),
                            lambda: _floats(2, 5, 8), {"attention_dropout", "query", "key", "value", "output"}),
     "patches": (lambda **kw: Patches(4, name="patches", **kw), lambda: _floats(2, 8, 8, 3), set()),
@@ -275,8 +281,9 @@ def test_saved_models_reload_with_their_weights(tmp_path, mixed_policy):
     assert len(text.losses) == 6
 
 
-@pytest.mark.parametrize("cls", [LocalitySelfAttention, Patches, PatchEncoder, PositionalEncoding, ResNetBlock1D,
-                                 ResNetBlock2D, TokenAndPositionEmbedding, TransformerBlock])
+@pytest.mark.parametrize("cls", [FusedBatchNormalization, FusedLayerNormalization, LocalitySelfAttention, Patches,
+                                 PatchEncoder, PositionalEncoding, ResNetBlock1D, ResNetBlock2D,
+                                 TokenAndPositionEmbedding, TransformerBlock])
 def test_layers_are_registered_and_document_their_shapes(cls):
     assert keras.saving.get_registered_name(cls) == f"keras_models>{cls.__name__}"
     assert keras.saving.get_registered_object(f"keras_models>{cls.__name__}") is cls

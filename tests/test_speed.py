@@ -70,6 +70,15 @@ def test_batches_are_the_same_with_and_without_prefetch():
         assert batches[0] == batches[1] and len(batches[0]) == 4
 
 
+@pytest.mark.parametrize("prefetch", [True, False])
+def test_training_batches_run_without_the_tf_data_autotuner(prefetch):
+    """The autotuner's background work made whole epochs run at one core's speed on 2 cores."""
+    from keras_models.batches import training_batches
+
+    data, _ = training_batches(np.zeros((8, 2), "float32"), np.zeros(8), 4, seed=0, prefetch=prefetch)
+    assert data.options().autotune.enabled is False
+
+
 @pytest.mark.slow
 def test_threads_and_prefetch_flags_reach_the_run(tmp_path):
     csv = write_series(tmp_path / "s.csv", n=400, spikes=(350,))

@@ -46,6 +46,10 @@ def run(config: Config, *, resume: Path | None = None, loaded: HeartbeatData | N
         from keras_models.heartbeat import autorecipe
 
         config = autorecipe.choose(config)
+    elif config.auto_levers is not None:
+        print(f"recipe auto: keeping the recorded levers ({config.precision}, XLA "
+              f"{'on' if config.jit_compile else 'off'}, batch {config.batch_size}, {config.threads} threads; "
+              f"{config.auto_levers})", flush=True)
     return runner.run_experiment(config, EXPERIMENT, __package__, load, resume=resume, loaded=loaded)
 
 

@@ -21,6 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_models.batches import steady
 from keras_models.images.folder import ImageFolder
 from keras_models.images.split import PARTS
 
@@ -76,7 +77,7 @@ class ImageSplits:
                 images = layer(images, training=True)
             return images, labels
 
-        return dataset.batch(batch_size).map(to_float, num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)
+        return steady(dataset.batch(batch_size).map(to_float, num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE))
 
 
 def keras_order(folder: ImageFolder, file_paths: list[str]) -> np.ndarray:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from keras_models.layers.fused_batch_norm import FusedBatchNormalization
+
 
 class _ResNetBlock(layers.Layer):
     """A basic residual block over `rank` spatial dimensions (the shared code).
@@ -26,9 +28,9 @@ class _ResNetBlock(layers.Layer):
         momentum: BatchNormalization moving-average momentum (Keras convention:
             0.9 here is PyTorch's ``momentum=0.1``).
 
-    Sub-layers are made in `build`, with the layer's dtype policy (BatchNormalization
-    computes its statistics in float32 under a mixed policy); the output is in the
-    layer's compute dtype.
+    Sub-layers are made in `build`, with the layer's dtype policy (BatchNormalization is
+    `FusedBatchNormalization`: Keras' layer in TensorFlow's fused kernel, statistics in
+    float32 under a mixed policy); the output is in the layer's compute dtype.
     """
 
     rank: int  # set by the subclasses
@@ -48,10 +50,10 @@ class _ResNetBlock(layers.Layer):
         # Creation order fixes the order of `weights` (conv1, bn1, conv2, bn2, projection): keep it.
         self.conv1 = conv(self.filters, self.kernel_size, strides=self.strides, padding="same",
                           dtype=self.dtype_policy, name="conv1")
-        self.bn1 = layers.BatchNormalization(epsilon=self.epsilon, momentum=self.momentum,
+        self.bn1 = FusedBatchNormalization(epsilon=self.epsilon, momentum=self.momentum,
                                              dtype=self.dtype_policy, name="bn1")
         self.conv2 = conv(self.filters, self.kernel_size, padding="same", dtype=self.dtype_policy, name="conv2")
-        self.bn2 = layers.BatchNormalization(epsilon=self.epsilon, momentum=self.momentum,
+        self.bn2 = FusedBatchNormalization(epsilon=self.epsilon, momentum=self.momentum,
                                              dtype=self.dtype_policy, name="bn2")
         if input_shape[-1] != self.filters or self.strides != 1:
             self.projection = conv(self.filters, 1, strides=self.strides, dtype=self.dtype_policy,

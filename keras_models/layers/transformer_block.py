@@ -18,14 +18,17 @@ Two recipes use it:
   outputs (``dropout``), optional L2 on every kernel, padding masked out.
 
 Under a mixed policy the sub-layers compute in the block's compute dtype; the
-LayerNormalizations normalise in float32 and the attention masks padding with a large
-negative number (not ``-inf``), so ``mixed_bfloat16`` stays finite.
+LayerNormalizations (`FusedLayerNormalization`) keep their statistics in float32 and
+the attention masks padding with a large negative number (not ``-inf``), so
+``mixed_bfloat16`` stays finite.
 """
 
 from __future__ import annotations
 
 import keras
 from keras import layers
+
+from keras_models.layers.fused_layer_norm import FusedLayerNormalization
 
 
 def _l2_factor(regularizer) -> float:
@@ -61,7 +64,7 @@ class TransformerBlock(layers.Layer):
     is passed on. Output shape: same as the input, in the layer's compute dtype.
     Sub-layers (for weight porting), made in `build` with the layer's dtype policy:
     ``attention`` (`MultiHeadAttention`), ``ffn_1``, ``ffn_2`` (`Dense`), ``norm_1``,
-    ``norm_2`` (`LayerNormalization`), and ``dropout_1``, ``dropout_2`` (`Dropout`).
+    ``norm_2`` (`FusedLayerNormalization`: Keras' LayerNormalization in one fused kernel), and ``dropout_1``, ``dropout_2`` (`Dropout`).
     """
 
     def __init__(self, num_heads: int, intermediate_dim: int | None = None, key_dim: int | None = None,
@@ -90,8 +93,8 @@ class TransformerBlock(layers.Layer):
             raise ValueError(f"input width {width} is not divisible by num_heads={self.num_heads}")
         inner = self.intermediate_dim or width
         # Creation order fixes the order of `weights` (norms, attention, ffn_1, ffn_2): keep it.
-        self.norm_1 = layers.LayerNormalization(epsilon=self.epsilon, dtype=self.dtype_policy, name="norm_1")
-        self.norm_2 = layers.LayerNormalization(epsilon=self.epsilon, dtype=self.dtype_policy, name="norm_2")
+        self.norm_1 = FusedLayerNormalization(epsilon=self.epsilon, dtype=self.dtype_policy, name="norm_1")
+        self.norm_2 = FusedLayerNormalization(epsilon=self.epsilon, dtype=self.dtype_policy, name="norm_2")
         self.dropout_1 = layers.Dropout(self.dropout, dtype=self.dtype_policy, name="dropout_1")
         self.dropout_2 = layers.Dropout(self.dropout, dtype=self.dtype_policy, name="dropout_2")
         self.attention = layers.MultiHeadAttention(

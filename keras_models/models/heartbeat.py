@@ -65,7 +65,7 @@ def _cnn_resnet(name: str, input_shape: tuple, num_classes: int, hidden: int, nu
     conv, pool, _, block = _conv_layers(rank)
     inputs = keras.Input(shape=input_shape, name="beat")
     x = conv(hidden, 3, padding="same", activation="relu", name="stem_conv")(inputs)
-    x = layers.BatchNormalization(epsilon=NORM_EPSILON, momentum=BN_MOMENTUM, name="stem_bn")(x)
+    x = custom_layers.FusedBatchNormalization(epsilon=NORM_EPSILON, momentum=BN_MOMENTUM, name="stem_bn")(x)
     for i in range(1, num_blocks + 1):
         x = block(hidden, name=f"resnet_block_{i}")(x)
     x = pool(2, name="pool")(x)

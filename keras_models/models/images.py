@@ -214,7 +214,7 @@ def vgg(input_shape: tuple = INPUT_SHAPE, num_classes: int = 3, widths: tuple = 
             name = f"stage{stage}_conv{i}"
             x = layers.Conv2D(filters, 3, padding="same", use_bias=not batch_norm, name=name)(x)
             if batch_norm:
-                x = layers.BatchNormalization(name=f"{name}_bn")(x)
+                x = custom_layers.FusedBatchNormalization(name=f"{name}_bn")(x)
             x = layers.ReLU(name=f"{name}_relu")(x)
         x = layers.MaxPooling2D(2, name=f"stage{stage}_pool")(x)
     x = layers.Flatten(name="flatten")(x)
@@ -246,7 +246,7 @@ def resnet(input_shape: tuple = INPUT_SHAPE, num_classes: int = 3, widths: tuple
     _check_stages(dict(widths=widths, blocks_per_stage=blocks_per_stage))
     inputs, x = _image_input(input_shape)
     x = layers.Conv2D(widths[0], 3, strides=stem_strides, padding="same", use_bias=False, name="stem_conv")(x)
-    x = layers.BatchNormalization(name="stem_bn")(x)
+    x = custom_layers.FusedBatchNormalization(name="stem_bn")(x)
     x = layers.ReLU(name="stem_relu")(x)
     for stage, (filters, n) in enumerate(zip(widths, blocks_per_stage), start=1):
         for i in range(1, n + 1):
