@@ -78,8 +78,8 @@ def training_batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int,
 
 
 def steady(dataset: tf.data.Dataset) -> tf.data.Dataset:
-    """`dataset` with tf.data's autotuning off (AUTOTUNE sizes then take their static
-    defaults: one worker per core, a small prefetch buffer).
+    """`dataset` with tf.data's autotuner off (AUTOTUNE values then fall back to
+    TensorFlow's fixed defaults instead of being tuned while training).
 
     On 2 cores the autotuner's background work made whole training epochs run at one
     core's speed, at random (cnn2d_resnet float32: epochs of ~400 or ~680 samples/s;

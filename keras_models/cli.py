@@ -79,6 +79,14 @@ def main(entry: Callable[[list[str] | None], object], argv: list[str] | None = N
             if report_interrupt:
                 print(interrupts.NOTHING_WRITTEN, file=sys.stderr)
             interrupted = True
+        except Exception:
+            if not interrupts.received():
+                raise
+            # Ctrl-C that C code turned into another error (a SystemError "returned a result
+            # with an exception set", whose cause is the KeyboardInterrupt): still Ctrl-C
+            if report_interrupt:
+                print(interrupts.NOTHING_WRITTEN, file=sys.stderr)
+            interrupted = True
     if interrupted:
         interrupts.exit_interrupted(INTERRUPTED)
 

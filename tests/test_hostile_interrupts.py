@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, write_series
+from keras_models import interrupts
 
 #: TensorFlow's own C++ log lines (oneDNN, absl), which are not the command's
 _TF_LOG = re.compile(r"^([IWEF]\d{4} |WARNING: All log messages before absl)")
@@ -197,6 +198,20 @@ def test_an_interrupted_reproduce_prints_one_line_for_itself_and_its_worker(tmp_
         assert reached and not (folder / "metrics.json").exists()
     assert _ours(err) == ["interrupted: finished runs are kept and an interrupted one resumes; run the same command "
                           "again to continue"], err[-3000:]
+
+
+def test_ctrl_c_that_c_code_turned_into_another_error_still_exits_130_with_one_line(tmp_path):
+    """A KeyboardInterrupt raised inside C code can surface as a SystemError whose cause it
+    is (seen once in `experiments.predict`): still Ctrl-C, one line, exit 130."""
+    script = ("import os, signal\nfrom keras_models import cli\n"
+              "def entry(argv):\n"
+              "    try:\n        os.kill(os.getpid(), signal.SIGINT)\n"
+              "    except KeyboardInterrupt as stop:\n"
+              "        raise SystemError('<built-in function> returned a result with an exception set') from stop\n"
+              "cli.main(entry)\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env={"PYTHONPATH": str(REPO)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 130 and done.stderr.strip() == interrupts.NOTHING_WRITTEN, done.stderr
 
 
 def test_ctrl_c_after_a_command_finished_leaves_its_exit_status_alone(tmp_path):
