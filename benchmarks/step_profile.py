@@ -26,6 +26,7 @@ import json
 import tempfile
 import time
 
+from benchmarks import timing
 from keras_models import checks, cli, machine
 from keras_models.errors import UserError
 
@@ -68,7 +69,6 @@ def profile(args) -> tuple[list[dict], float]:
 
     from keras_models import precision, registry
     from keras_models.batches import training_batches
-    from keras_models.layers import FusedBatchNormalization
 
     try:
         from tensorflow.python.profiler.internal import _pywrap_profiler_plugin as converter
@@ -76,7 +76,7 @@ def profile(args) -> tuple[list[dict], float]:
         raise UserError(f"this TensorFlow ({tf.__version__}) has no profile converter ({err}); use TensorFlow "
                         "2.21, or read the trace in TensorBoard's profile plugin") from None
     if args.keras_batch_norm:
-        FusedBatchNormalization._fused = lambda self, inputs, mask: False
+        timing.use_keras_batch_norm()
     spec = registry.get(args.model)
     rng = np.random.default_rng(0)
     x = rng.random((args.samples, *spec.input_shape), dtype=np.float32)
@@ -88,9 +88,7 @@ def profile(args) -> tuple[list[dict], float]:
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     data, clock = training_batches(x, y, args.batch_size, seed=0)
     if args.autotune:
-        options = tf.data.Options()
-        options.autotune.enabled = True
-        data = data.with_options(options)
+        data = timing.with_autotuner(data)
     model.fit(data, epochs=1, callbacks=[clock], verbose=0)
     steps = -(-args.samples // args.batch_size)
     with tempfile.TemporaryDirectory() as logdir:

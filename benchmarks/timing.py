@@ -48,6 +48,22 @@ def _data(setting: dict, input_shape: tuple):
     return x, rng.integers(0, 5, setting["samples"])
 
 
+def use_keras_batch_norm() -> None:
+    """In this process, `FusedBatchNormalization` computes with Keras' own ops (its fallback)."""
+    from keras_models.layers import FusedBatchNormalization
+
+    FusedBatchNormalization._fused = lambda self, inputs, mask: False
+
+
+def with_autotuner(data):
+    """`data` with tf.data's autotuner back on (every run turns it off: `batches.steady`)."""
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.autotune.enabled = True
+    return data.with_options(options)
+
+
 def keras_epochs(setting: dict) -> list[float]:
     """Train the registered model with Keras as the runner does (`batches.training_batches`)."""
     setting = {**KERAS_DEFAULTS, **setting}
@@ -60,10 +76,9 @@ def keras_epochs(setting: dict) -> list[float]:
 
     from keras_models import precision, registry
     from keras_models.batches import training_batches
-    from keras_models.layers import FusedBatchNormalization
 
     if not setting["fused_bn"]:
-        FusedBatchNormalization._fused = lambda self, inputs, mask: False  # Keras' own computation
+        use_keras_batch_norm()
     spec = registry.get(setting["model"])
     x, y = _data(setting, spec.input_shape)
     keras.utils.set_random_seed(0)
@@ -74,9 +89,7 @@ def keras_epochs(setting: dict) -> list[float]:
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=setting["jit"] == "on")
     data, clock = training_batches(x, y, setting["batch_size"], seed=0, prefetch=setting["prefetch"])
     if setting["autotune"]:
-        options = tf.data.Options()
-        options.autotune.enabled = True
-        data = data.with_options(options)
+        data = with_autotuner(data)
     timer = epoch_timer()
     model.fit(data, epochs=setting["epochs"], shuffle=False, callbacks=[clock, timer], verbose=0)
     return timer.seconds

@@ -15,5 +15,5 @@ from keras_models.layers.resnet_block import ResNetBlock1D, ResNetBlock2D
 from keras_models.layers.text_embedding import TokenAndPositionEmbedding
 from keras_models.layers.transformer_block import TransformerBlock
 
-__all__ = ["FusedBatchNormalization", "FusedLayerNormalization", "LocalitySelfAttention", "PatchEncoder", "Patches", "PositionalEncoding", "ResNetBlock1D",
-           "ResNetBlock2D", "TokenAndPositionEmbedding", "TransformerBlock"]
+__all__ = ["FusedBatchNormalization", "FusedLayerNormalization", "LocalitySelfAttention", "PatchEncoder", "Patches",
+           "PositionalEncoding", "ResNetBlock1D", "ResNetBlock2D", "TokenAndPositionEmbedding", "TransformerBlock"]

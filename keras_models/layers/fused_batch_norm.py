@@ -29,6 +29,11 @@ from __future__ import annotations
 import keras
 
 
+def last_axis_only(axis, rank: int) -> bool:
+    """Whether a normalisation `axis` (an int or a list of them) is just the last of `rank`."""
+    return [a % rank for a in (axis if isinstance(axis, (list, tuple)) else [axis])] == [rank - 1]
+
+
 @keras.saving.register_keras_serializable(package="keras_models")
 class FusedBatchNormalization(keras.layers.BatchNormalization):
     """`keras.layers.BatchNormalization` (same arguments, weights and config) computed by
@@ -41,9 +46,8 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
 
     def _fused(self, inputs, mask) -> bool:
         rank = len(inputs.shape)
-        axes = [a % rank for a in (self.axis if isinstance(self.axis, (list, tuple)) else [self.axis])]
         return (keras.backend.backend() == "tensorflow" and mask is None and 2 <= rank <= 4
-                and axes == [rank - 1] and self.scale and self.center
+                and last_axis_only(self.axis, rank) and self.scale and self.center
                 and not self.renorm and not getattr(self, "synchronized", False))
 
     def call(self, inputs, training=None, mask=None):
@@ -54,7 +58,8 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
         shape = tf.shape(inputs)
         x = tf.cast(inputs, self.compute_dtype)
         # The kernel wants (batch, height, width, channels): 2D and 3D inputs gain unit axes.
-        x4 = tf.reshape(x, tf.stack([-1, 1, tf.reduce_prod(shape[1:-1]), shape[-1]])) if len(inputs.shape) < 4 else x
+        flat = len(inputs.shape) < 4
+        x4 = tf.reshape(x, tf.stack([-1, 1, tf.reduce_prod(shape[1:-1]), shape[-1]])) if flat else x
         gamma, beta = tf.cast(self.gamma, "float32"), tf.cast(self.beta, "float32")
         if training and self.trainable:
             y, mean, unbiased = tf.compat.v1.nn.fused_batch_norm(x4, gamma, beta, epsilon=self.epsilon,
@@ -67,4 +72,4 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
             y, _, _ = tf.compat.v1.nn.fused_batch_norm(
                 x4, gamma, beta, mean=tf.cast(self.moving_mean, "float32"),
                 variance=tf.cast(self.moving_variance, "float32"), epsilon=self.epsilon, is_training=False)
-        return tf.reshape(y, shape) if len(inputs.shape) < 4 else y
+        return tf.reshape(y, shape) if flat else y

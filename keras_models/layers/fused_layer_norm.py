@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import keras
 
+from keras_models.layers.fused_batch_norm import last_axis_only
+
 
 @keras.saving.register_keras_serializable(package="keras_models")
 class FusedLayerNormalization(keras.layers.LayerNormalization):
@@ -36,8 +38,7 @@ class FusedLayerNormalization(keras.layers.LayerNormalization):
 
     def _fused(self, inputs) -> bool:
         rank = len(inputs.shape)
-        axes = [a % rank for a in (self.axis if isinstance(self.axis, (list, tuple)) else [self.axis])]
-        return (keras.backend.backend() == "tensorflow" and rank >= 2 and axes == [rank - 1]
+        return (keras.backend.backend() == "tensorflow" and rank >= 2 and last_axis_only(self.axis, rank)
                 and self.scale and self.center and not self.rms_scaling)
 
     def call(self, inputs):
