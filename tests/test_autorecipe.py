@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from keras_models import heartbeat, machine, runfiles, runner
 from keras_models.heartbeat import autorecipe
 from keras_models.heartbeat import api as heartbeat_api
+from keras_models.heartbeat.beatset import BeatSet
+from keras_models.heartbeat.data import HeartbeatData
 from keras_models.rundir import RunDir
 
 XEON = """processor\t: 0
@@ -68,6 +71,13 @@ def auto_config(tmp_path, **changes):
     return heartbeat.Config(**{"model": "cnn2d_resnet", "recipe": "auto", "runs_dir": tmp_path / "runs", **changes})
 
 
+def beats(n_train: int) -> HeartbeatData:
+    """Loaded beats with `n_train` training beats (all zeros: nothing here trains)."""
+    def part(n):
+        return BeatSet(np.zeros((n, 187), np.float32), np.arange(n) % 5)
+    return HeartbeatData({"train": part(n_train), "val": part(5), "test": part(5)}, {"synthetic": True}, ())
+
+
 def test_auto_picks_the_fastest_levers_and_caches_them_per_machine_and_model(tmp_path, cache, capsys):
     calls: list = []
     chosen = autorecipe.choose(auto_config(tmp_path), fake_measure(calls), XEON_MACHINE)
@@ -113,7 +123,7 @@ def test_auto_records_its_levers_and_a_resumed_run_keeps_them(tmp_path, cache, m
     monkeypatch.setattr(runner, "run_experiment", lambda config, *a, **k: started.append(config))
     monkeypatch.setattr(autorecipe, "measure_in_child", fake_measure([]))
     monkeypatch.setattr(autorecipe.machine, "describe", lambda: XEON_MACHINE)
-    heartbeat_api.run(auto_config(tmp_path))
+    heartbeat_api.run(auto_config(tmp_path), loaded=beats(10))  # --recipe auto probes however short the run
     record = started[0].resolved().to_dict()  # what config.json stores (`heartbeat.experiment.make_job`)
     assert {k: record[k] for k in ("recipe", "precision", "jit_compile", "batch_size", "threads")} == \
         {"recipe": "auto", "precision": "mixed_bfloat16", "jit_compile": True, "batch_size": 64, "threads": 2}
@@ -129,3 +139,34 @@ def test_auto_records_its_levers_and_a_resumed_run_keeps_them(tmp_path, cache, m
                                               "batch 64, 2 threads; probed on Intel(R) Xeon(R) Platinum 8488C")
     with pytest.raises(Exception, match="needs recipe 'auto'"):
         heartbeat.Config(auto_levers="probed", recipe="cpu")
+
+
+def test_a_cpu_recipe_model_given_no_recipe_probes_when_its_run_is_long_enough(tmp_path, cache, capsys):
+    calls: list = []
+    long_run = autorecipe.settle(heartbeat.Config(model="cnn2d_resnet"), 87_000, fake_measure(calls), XEON_MACHINE)
+    assert (long_run.recipe, long_run.precision, long_run.jit_compile) == ("auto", "mixed_bfloat16", True)
+    assert len(calls) == 2 and "recipe: auto, the cpu recipe with the levers fastest" in capsys.readouterr().out
+    # a short run (4 epochs x 20,000 beats, or 4 x 300 steps of 64) keeps the recipe's own levers
+    for short in (autorecipe.settle(heartbeat.Config(model="cnn2d_resnet"), 20_000, fake_measure(calls)),
+                  autorecipe.settle(heartbeat.Config(model="cnn2d_resnet", steps_per_epoch=300), 87_000,
+                                    fake_measure(calls))):
+        assert short.recipe is None and short.resolved().recipe == "cpu" and short.resolved().jit_compile is False
+    assert len(calls) == 2 and "a run of 80,000 training beats is too short" in capsys.readouterr().out
+    # a recipe given, or a model whose recipe is not a cpu one: as given, no probe
+    for given in (heartbeat.Config(model="cnn2d_resnet", recipe="cpu"), heartbeat.Config(model="gru1d",
+                                                                                          recipe="report")):
+        assert autorecipe.settle(given, 87_000, fake_measure(calls)) is given
+    assert len(calls) == 2
+    # the GRUs' recipe was accuracy-tested in float32 only: auto keeps it there
+    assert autorecipe.candidates(auto_config(tmp_path, model="gru1d"), XEON_MACHINE)[1]["precision"] == ["float32"]
+
+
+def test_the_recipes_levers_are_timed_first_and_kept_unless_another_set_is_clearly_faster():
+    base = {"precision": "mixed_bfloat16", "jit_compile": False, "batch_size": 64, "threads": 2}
+    order: list = []
+    autorecipe.search(base, {"batch_size": [32, 64]}, lambda c: order.append(c["batch_size"]) or 100.0)
+    assert order == [64, 32]
+    rows = [{**base, "samples_per_s": 842.0}, {**base, "batch_size": 32, "samples_per_s": 860.0}]
+    assert autorecipe.fastest(rows)["batch_size"] == 64  # 2 % faster: within the probe's noise
+    rows.append({**base, "threads": 1, "samples_per_s": 950.0})
+    assert autorecipe.fastest(rows)["threads"] == 1  # 13 % faster than the choice so far

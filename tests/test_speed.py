@@ -131,4 +131,7 @@ def test_time_to_accuracy_stops_at_its_target_then_tests_once(tmp_path):
     # 100 beats less 10 % for validation: 90 training beats in the one epoch
     assert summary["reached"] and summary["epochs"] == 1 and summary["samples seen"] == 90
     assert 0 <= summary["test accuracy"] <= 1 and len(summary["validation per epoch"]) == 1
-    assert (tmp_path / "runs" / "heartbeat").is_dir()
+    # no recipe given: the model's cpu recipe, with its own levers in a run too short for the lever probe
+    assert "recipe: cpu with its own levers (a run of 270 training beats is too short" in result.stdout
+    [run] = (tmp_path / "runs" / "heartbeat").iterdir()
+    assert "train" not in json.loads((run / "metrics.json").read_text())  # not evaluated: --evaluate-train does

@@ -39,13 +39,15 @@ def load(config: Config) -> HeartbeatData:
 def run(config: Config, *, resume: Path | None = None, loaded: HeartbeatData | None = None) -> runner.Result:
     """Train `config.model` on its beats and evaluate it on the test split; the run folder and metrics.
 
-    ``recipe="auto"`` first times the speed levers on this machine (`heartbeat.autorecipe`;
-    cached per machine and model) and trains with the fastest, recorded in config.json."""
-    if resume is None and config.needs_probe:
-        check_new_run(config.runs_dir, EXPERIMENT, config.run_id)  # a taken --run-id costs no probe
+    ``recipe="auto"``, and a model with a cpu recipe given no recipe in a run long enough,
+    first time the speed levers on this machine (`heartbeat.autorecipe.settle`; cached per
+    machine and model) and train with the fastest, recorded in config.json."""
+    if resume is None:
+        check_new_run(config.runs_dir, EXPERIMENT, config.run_id)  # a taken --run-id costs no data or probe
         from keras_models.heartbeat import autorecipe
 
-        config = autorecipe.choose(config)
+        loaded = load(config) if loaded is None else loaded
+        config = autorecipe.settle(config, len(loaded.parts["train"].y))
     elif config.auto_levers is not None:
         print(f"recipe auto: keeping the recorded levers ({config.precision}, XLA "
               f"{'on' if config.jit_compile else 'off'}, batch {config.batch_size}, {config.threads} threads; "

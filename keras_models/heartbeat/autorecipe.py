@@ -4,7 +4,8 @@ The recipes ``cpu`` and ``cpu-gru`` (`keras_models.heartbeat.recipe`) were chose
 EPYC with AVX512-BF16; on an Intel Xeon with AMX other levers may win. ``auto``
 starts from the model's recipe and times a few training steps of each candidate:
 
-1. precision: float32, and mixed_bfloat16 where the CPU has AVX512-BF16;
+1. precision: float32, and mixed_bfloat16 where the CPU has AVX512-BF16 and the recipe's
+   accuracy was measured in it (`recipe.TESTED_PRECISIONS`: not the GRUs');
 2. XLA: the train step compiled with ``jit_compile`` off and on (skipped while Keras turns
    XLA off under TensorFlow's deterministic ops, which every run turns on: it would
    train as XLA off);
@@ -15,11 +16,17 @@ starts from the model's recipe and times a few training steps of each candidate:
 Levers 1-3 are searched one at a time (each keeps the best of the one before) in a child
 process whose thread pools are all cores; the winner is timed again in a child with half
 the threads (thread pools are fixed once TensorFlow starts, so each count gets its own
-process, and the run's own process starts TensorFlow only after the choice). The fastest
-candidate in samples per second wins. Precision, XLA and threads leave the math as it is
-(up to rounding); a batch within the tested range, with its scaled rate, reached the same
+process, and the run's own process starts TensorFlow only after the choice). The
+recipe's own levers are timed first and a candidate replaces them (or the choice so
+far) only when it is more than `MARGIN` faster in samples per second, so that noise
+does not flip the choice. Precision, XLA and threads leave the math as it is (up to
+rounding); a batch within the tested range, with its scaled rate, reached the same
 validation accuracy in `benchmarks.time_to_accuracy`. A lever given on the command line
 (``--precision``, ``--batch-size``, ``--threads``) is kept, not probed.
+
+It is also what a model with a cpu recipe trains with when no recipe is given
+(`settle`), for a run long enough to repay the probe (`WORTH_PROBING_BEATS`); a shorter
+run, or ``--recipe cpu`` / ``cpu-gru``, trains with the recipe's own levers.
 
 The choice is cached per machine (CPU model, cores, features: `keras_models.machine.key`),
 TensorFlow version and model in ``<cache>/recipe-auto.json`` (``$KERAS_MODELS_CACHE``, default ``./data``),
@@ -46,16 +53,21 @@ from typing import Callable
 from keras_models import machine, outputs, registry
 from keras_models.datapaths import cache_root
 from keras_models.errors import UserError
-from keras_models.heartbeat.recipe import AUTO, TESTED_BATCHES, base_recipe
+from keras_models.heartbeat.recipe import AUTO, TESTED_BATCHES, TESTED_PRECISIONS, WORTH_PROBING_BEATS, base_recipe
 
 CACHE_NAME = "recipe-auto.json"
 #: timed seconds per candidate after its warm-up
 PROBE_SECONDS = 2.0
 WARMUP_STEPS = 2
 #: part of every cache key: raise it when a change to the models or the input pipeline
-#: changes their speed (2: the fused BatchNorm and tf.data without its autotuner), so
-#: that choices timed on the old code are probed again
-CACHE_REVISION = 2
+#: changes their speed or the probe's rule (2: the fused BatchNorm and tf.data without its
+#: autotuner; 3: the recipe's levers timed first and kept within `MARGIN`), so that choices
+#: made by the old code are probed again
+CACHE_REVISION = 3
+#: how much faster another lever set must be to replace the recipe's (or the one chosen so
+#: far): two probes of one idle machine differ by a few percent (batch 32 against 64 of
+#: cnn2d_resnet on an AMD EPYC: 835 and 842 samples/s), a busy one by more
+MARGIN = 0.05
 #: the levers searched in the threads=all child, in this order
 LEVERS = ("precision", "jit_compile", "batch_size")
 
@@ -70,24 +82,28 @@ class NotApplicable(Exception):
 
 
 def search(base: dict, options: dict, time_one: TimeOne, progress: Callable[[str], None] = lambda _: None) -> list:
-    """Coordinate search: for each lever of `LEVERS` in turn, time `base` with each of its
-    `options` and keep the fastest. Returns the rows {**candidate, "samples_per_s"}, each
-    candidate timed once."""
+    """Coordinate search: time `base` (the recipe's levers) first, then for each lever of
+    `LEVERS` in turn the best so far with each of its `options`, keeping the fastest
+    (`fastest`). Returns the rows {**candidate, "samples_per_s"}, each candidate timed once."""
     rows: list[dict] = []
+
+    def time_once(candidate: dict) -> None:
+        if any(_same(row, candidate) for row in rows):
+            return
+        progress(f"timing {describe_candidate(candidate)} ...")
+        try:
+            speed = time_one(candidate)
+        except NotApplicable as why:
+            progress(f"  skipped: {why}")
+            return
+        rows.append({**candidate, "samples_per_s": round(float(speed), 1)})
+        progress(f"  {rows[-1]['samples_per_s']:,.0f} samples/s")
+
+    time_once(dict(base))
     best = dict(base)
     for lever in LEVERS:
         for value in options.get(lever, [best[lever]]):
-            candidate = {**best, lever: value}
-            if any(_same(row, candidate) for row in rows):
-                continue
-            progress(f"timing {describe_candidate(candidate)} ...")
-            try:
-                speed = time_one(candidate)
-            except NotApplicable as why:
-                progress(f"  skipped: {why}")
-                continue
-            rows.append({**candidate, "samples_per_s": round(float(speed), 1)})
-            progress(f"  {rows[-1]['samples_per_s']:,.0f} samples/s")
+            time_once({**best, lever: value})
         best = fastest(rows)
     return rows
 
@@ -121,7 +137,7 @@ def candidates(config, described: dict) -> tuple[dict, dict]:
     bf16 = "avx512_bf16" in described["features"]
     options = {
         "precision": [config.precision] if config.precision is not None else
-        ["float32", "mixed_bfloat16"] if bf16 else ["float32"],
+        [p for p in TESTED_PRECISIONS[recipe.name] if bf16 or p != "mixed_bfloat16"],
         "jit_compile": [False, True],
         "batch_size": [config.batch_size] if config.batch_size is not None else list(TESTED_BATCHES[recipe.name]),
         "threads": threads,
@@ -142,8 +158,14 @@ def probe(model: str, base: dict, options: dict, measure: Measure) -> list:
 
 
 def fastest(rows: list) -> dict:
-    """The chosen levers: the row with the most samples/s (first of equals)."""
-    return {k: v for k, v in max(rows, key=lambda r: r["samples_per_s"]).items() if k != "samples_per_s"}
+    """The chosen levers: the first row (the recipe's own levers, timed first), replaced in
+    turn by each later row that is more than `MARGIN` faster than the choice so far, so
+    that a difference within the probe's noise does not change the levers."""
+    best = rows[0]
+    for row in rows[1:]:
+        if row["samples_per_s"] > best["samples_per_s"] * (1 + MARGIN):
+            best = row
+    return {k: v for k, v in best.items() if k != "samples_per_s"}
 
 
 def table(rows: list, chosen: dict) -> str:
@@ -221,6 +243,42 @@ def choose(config, measure: Measure | None = None, described: dict | None = None
             f"{described['onednn_isa']}): {describe_candidate(chosen)} at {speed:,.0f} samples/s")
     print(f"recipe auto: {note}", flush=True)
     return config.replace(recipe=AUTO, auto_levers=note, **chosen)
+
+
+# A run's levers -------------------------------------------------------------
+def defaults_to_auto(config) -> bool:
+    """True where `config` names no recipe and its model's is a cpu one (`recipe.TESTED_BATCHES`)."""
+    return config.recipe is None and registry.get(config.model).recipe in TESTED_BATCHES
+
+
+def planned_beats(config, train_beats: int) -> int:
+    """The beats a new run of `config` trains on: epochs x (steps per epoch x batch, or the
+    `train_beats` of its training split)."""
+    recipe = config.effective_recipe()
+    return recipe.epochs * (config.steps_per_epoch * recipe.batch_size if config.steps_per_epoch else train_beats)
+
+
+def settle(config, train_beats: int, measure: Measure | None = None, described: dict | None = None):
+    """The levers a new run of `config` trains with, given its `train_beats`, before
+    TensorFlow starts in this process:
+
+    * ``--recipe auto``: the fastest on this machine (`choose`: probed, or cached);
+    * no recipe, and the model's is a cpu one: the same, when the run plans at least
+      `WORTH_PROBING_BEATS` training beats; else the recipe's own levers (one line says so);
+    * any other: `config` as it is.
+    """
+    if config.needs_probe:
+        return choose(config, measure, described)
+    if not defaults_to_auto(config):
+        return config
+    name, planned = registry.get(config.model).recipe, planned_beats(config, train_beats)
+    if planned < WORTH_PROBING_BEATS:
+        print(f"recipe: {name} with its own levers (a run of {planned:,} training beats is too short to repay the "
+              f"lever probe; --recipe {AUTO} probes anyway)", flush=True)
+        return config
+    print(f"recipe: {AUTO}, the {name} recipe with the levers fastest on this machine ({planned:,} training beats; "
+          f"--recipe {name} keeps the recipe's own)", flush=True)
+    return choose(config.replace(recipe=AUTO), measure, described)
 
 
 # The child process ----------------------------------------------------------

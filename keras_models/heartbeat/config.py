@@ -12,7 +12,8 @@ from keras_models.heartbeat.balance import BALANCE_METHODS
 from keras_models.heartbeat.beats import DEFAULT_VARIANT, VARIANTS
 from keras_models.heartbeat.gru_memory import GRU_UPDATE_BIASES
 from keras_models.heartbeat.recipe import FIELDS as RECIPE_FIELDS
-from keras_models.heartbeat.recipe import AUTO, LR_SCALINGS, RECIPES, SCHEDULES, Recipe, base_recipe
+from keras_models.heartbeat.recipe import (AUTO, LR_SCALINGS, RECIPES, SCHEDULES, WORTH_PROBING_BEATS, Recipe,
+                                           base_recipe)
 from keras_models.heartbeat.splits import SPLITS
 from keras_models.precision import PRECISIONS
 
@@ -40,7 +41,9 @@ class Config(TrainConfig):
 
     The training recipe is `recipe` (default: the model's, `ModelSpec.recipe`; see
     `keras_models.heartbeat.recipe`) with every recipe field that is not None
-    overriding it; `resolved()` fills them all in.
+    overriding it; `resolved()` fills them all in. `heartbeat.run` trains a model whose
+    recipe is a cpu one, given no recipe, with the levers ``auto`` times on the machine
+    (`heartbeat.autorecipe.settle`) when the run is long enough to repay the probe.
     """
 
     model: str = option(DEFAULT_MODEL, heartbeat_model,  # help names no list: the registry loads on first use
@@ -62,9 +65,11 @@ class Config(TrainConfig):
                                  "validation share (intra: of all beats; inter, kaggle: of the training beats)")
     test_fraction: float = option(0.2, checks.open_fraction, "test share of the intra-patient split of the records")
     recipe: str | None = option(None, checks.optional(checks.one_of(*RECIPES, AUTO)),
-                                f"training recipe: {', '.join(RECIPES)} or {AUTO} (default: the model's; report: "
-                                f"the report's float32 setting; {AUTO}: the model's cpu recipe with the levers "
-                                "fastest on this machine, timed in a short probe and cached)")
+                                f"training recipe: {', '.join(RECIPES)} or {AUTO} (default: the model's, as {AUTO} "
+                                f"in a run of at least {WORTH_PROBING_BEATS:,} training beats; report: the report's "
+                                "float32 setting; "
+                                f"{AUTO}: the model's cpu recipe with the levers fastest on this machine, timed in a "
+                                "short probe and cached)")
     epochs: int | None = epochs_option(None)
     batch_size: int | None = batch_size_option(None)
     precision: str | None = option(None, checks.optional(checks.one_of(*PRECISIONS)),

@@ -47,10 +47,12 @@
     attention_gru in `benchmarks.speed_levers`): they stay float32.
 
 ``auto``
-    The model's cpu recipe with its speed levers (precision, XLA, batch within
-    `TESTED_BATCHES`, threads) timed on the machine at hand and the fastest kept
-    (`keras_models.heartbeat.autorecipe`): the cpu recipes were chosen on an AMD EPYC with
-    AVX512-BF16, and an Intel Xeon with AMX is faster with other levers.
+    The model's cpu recipe with its speed levers (precision within `TESTED_PRECISIONS`,
+    XLA, batch within `TESTED_BATCHES`, threads) timed on the machine at hand and the
+    fastest kept (`keras_models.heartbeat.autorecipe`): the cpu recipes were chosen on an
+    AMD EPYC with AVX512-BF16, and another CPU may be faster with other levers. A model
+    whose recipe is a cpu one trains this way when no recipe is given, in a run long
+    enough to repay the probe (`autorecipe.settle`).
 
 On a GPU use ``--precision mixed_float16`` with either.
 
@@ -116,6 +118,13 @@ AUTO = "auto"
 #: the batches whose time to accuracy `benchmarks.time_to_accuracy` measured for each cpu recipe
 #: (its rate scaled by its ``lr_scaling``): the range ``--recipe auto`` may choose from
 TESTED_BATCHES = {"cpu": (32, 64), "cpu-gru": (32, 128)}
+#: the precisions each cpu recipe's accuracy was measured in (docs/benchmarks.md): the range
+#: ``--recipe auto`` may choose from
+TESTED_PRECISIONS = {"cpu": ("float32", "mixed_bfloat16"), "cpu-gru": ("float32",)}
+#: a run that names no recipe probes the levers (``auto``) only when it plans to train on at
+#: least this many beats (epochs x beats per epoch: 4 epochs of the intra-patient split are
+#: ~310,000); below it the probe (20-90 s where no choice is cached yet) costs about what it saves
+WORTH_PROBING_BEATS = 100_000
 
 
 def base_recipe(model_recipe: str | None) -> Recipe:
