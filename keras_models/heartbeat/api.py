@@ -42,10 +42,12 @@ def run(config: Config, *, resume: Path | None = None, loaded: HeartbeatData | N
     ``recipe="auto"``, and a model with a cpu recipe given no recipe in a run long enough,
     first time the speed levers on this machine (`heartbeat.autorecipe.settle`; cached per
     machine and model) and train with the fastest, recorded in config.json."""
-    if resume is None:
-        check_new_run(config.runs_dir, EXPERIMENT, config.run_id)  # a taken --run-id costs no data or probe
-        from keras_models.heartbeat import autorecipe
+    from keras_models.heartbeat import autorecipe
 
+    if resume is None and (config.needs_probe or autorecipe.defaults_to_auto(config)):
+        # the probe's length rule needs the training beats: load them first (any other run keeps the
+        # runner's order, its output checks before the data)
+        check_new_run(config.runs_dir, EXPERIMENT, config.run_id)  # a taken --run-id costs no data or probe
         loaded = load(config) if loaded is None else loaded
         config = autorecipe.settle(config, len(loaded.parts["train"].y))
     elif config.auto_levers is not None:

@@ -271,7 +271,7 @@ def settle(config, train_beats: int, measure: Measure | None = None, described: 
         return choose(config, measure, described)
     if not defaults_to_auto(config):
         return config
-    name, planned = registry.get(config.model).recipe, planned_beats(config, train_beats)
+    name, planned = config.effective_recipe().name, planned_beats(config, train_beats)
     if planned < WORTH_PROBING_BEATS:
         print(f"recipe: {name} with its own levers (a run of {planned:,} training beats is too short to repay the "
               f"lever probe; --recipe {AUTO} probes anyway)", flush=True)
