@@ -200,7 +200,8 @@ def _stacked_gru(x, hidden: int, num_layers: int, dropout: float, use_cudnn):
                 note="GRU 446,592 + MHA 66,048 + 2 LayerNorms 512 + head 645", input_shape=(192, 1),
                 check=lambda kw: _check_heads(kw, "hidden"),
                 tunable={"hidden": choice(32, 64, 128), "num_layers": int_range(1, 5), "num_heads": choice(2, 4),
-                         "dropout": _DROPOUT})
+                         "dropout": _DROPOUT},
+                test_kwargs=dict(hidden=16, num_layers=2, num_heads=2))
 def attention_gru(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: int = 128,
                   num_layers: int = 5, num_heads: int = 4, dropout: float = 0.2,
                   use_cudnn: bool | str = "auto") -> keras.Model:
@@ -230,7 +231,8 @@ def attention_gru(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: i
 
 @register_model("heartbeat", recipe="cpu-gru", view="1d", source="report 000, 1D baseline",
                 note="no documented count: attention_gru without norms or attention", input_shape=(192, 1),
-                tunable={"hidden": choice(32, 64, 128), "num_layers": int_range(1, 5), "dropout": _DROPOUT})
+                tunable={"hidden": choice(32, 64, 128), "num_layers": int_range(1, 5), "dropout": _DROPOUT},
+                test_kwargs=dict(hidden=16, num_layers=2))
 def gru1d(input_shape: tuple = (192, 1), num_classes: int = 5, hidden: int = 128, num_layers: int = 5,
           dropout: float = 0.2, use_cudnn: bool | str = "auto") -> keras.Model:
     """GRU baseline (the course's ``GRU``): `attention_gru` without norms and attention.
