@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from keras_models import registry
+from keras_models import interrupts, registry
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,9 @@ def audit(names: list[str] | None = None) -> list[AuditRow]:
     rows = []
     for name in names or registry.names():
         spec = registry.get(name)
-        trainable, non_trainable = count_params(spec.build())
+        with interrupts.deferred():  # Ctrl-C stops between models, not inside TensorFlow's graph building
+            trainable, non_trainable = count_params(spec.build())
+        interrupts.check()
         note = spec.note
         if spec.documented_params is None:
             note = note or "no documented count"

@@ -11,11 +11,18 @@ to be, and two things can make it vanish:
   "Exception ignored in ..." and dropped, and one raised inside library code that
   catches every exception is turned into something else or dropped too.
 
+And one thing makes it dangerous: raised while TensorFlow builds a graph (the first
+training step is traced), the exception unwinds through C++ that does not expect it, and
+the process can die of a segmentation fault instead of stopping (seen about once in 20
+Ctrl-Cs sent 0.2 s into training).
+
 `install` (called by `keras_models.cli.main` for every command) sets a handler that
 records the signal before it raises, whatever the inherited disposition; `check` raises
 `KeyboardInterrupt` again where a lost one must not let the work go on: between training
-batches (`callback`), between prediction batches, and before anything is written. No
-TensorFlow here (`callback` imports Keras when called).
+batches (`callback`), between prediction batches, and before anything is written. Inside
+`deferred` (TensorFlow's work: training, evaluation, export, prediction) the first Ctrl-C
+only records the signal and the work stops at the next of those checks; a second one
+raises at once. No TensorFlow here (`callback` imports Keras when called).
 """
 
 from __future__ import annotations
@@ -24,13 +31,48 @@ import os
 import signal
 import sys
 import threading
+from contextlib import contextmanager
 
 _received = threading.Event()
+#: how many `deferred` blocks are open (main thread only)
+_deferring = 0
 
 
 def _on_sigint(signum, frame):
+    if _deferring and not _received.is_set():
+        _received.set()  # the first Ctrl-C: the next `check` raises, where raising is safe
+        _notice(DEFERRED)
+        return
     _received.set()
     raise KeyboardInterrupt
+
+
+#: said on standard output when the first Ctrl-C waits for TensorFlow (standard error keeps
+#: the command's one line)
+DEFERRED = "Ctrl-C: stopping when TensorFlow's current step ends (Ctrl-C again stops at once)"
+
+
+def _notice(text: str) -> None:
+    """`text` on its own line of standard output, from a signal handler: one `os.write`,
+    never the buffered stream that the interrupted code may be in the middle of using."""
+    try:
+        os.write(sys.__stdout__.fileno(), f"\n{text}\n".encode())
+    except (AttributeError, OSError, ValueError):
+        pass  # no standard output: nothing to say it on
+
+
+@contextmanager
+def deferred():
+    """Inside the block the first Ctrl-C only leaves its mark: the work stops at the next
+    `check` (a batch's end, a stage's end), never inside TensorFlow's C++; a second
+    Ctrl-C raises `KeyboardInterrupt` at once. Any thread may enter it; only the main
+    thread's handler reads it."""
+    global _deferring
+    _deferring += 1
+    try:
+        yield
+    finally:
+        _deferring -= 1
 
 
 #: the line of a command stopped before it did anything (`keras_models.cli.main` prints it too)

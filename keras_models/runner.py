@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import signal
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -174,15 +174,19 @@ class Job:
 
 
 @contextmanager
-def interruptible(run_dir: Path, experiment: str):
-    """Ctrl-C inside the block ends with `Interrupted(run_dir)`, whatever TensorFlow made of
-    the KeyboardInterrupt (raised while a function is traced, it can surface as another
-    error; raised in a finalizer, it is dropped: `keras_models.interrupts` keeps the mark).
-    The run folder's backup holds the last finished epoch."""
+def interruptible(run_dir: Path, experiment: str, defer: bool = True):
+    """Ctrl-C inside the block ends with `Interrupted(run_dir)`. The first one is deferred
+    (`keras_models.interrupts.deferred`): the work stops at the next batch's or stage's end,
+    not inside TensorFlow's C++. A second one raises at once, whatever TensorFlow makes of
+    it (raised while a function is traced, it can surface as another error; raised in a
+    finalizer, it is dropped: `keras_models.interrupts` keeps the mark). `defer` False: the
+    first one raises at once (work with no checks, such as a tuning chief serving its
+    workers). The run folder's backup holds the last finished epoch."""
     previous = interrupts.ensure()
     try:
         interrupts.check()  # a SIGINT that came (and was swallowed) before the run folder was made
-        yield
+        with interrupts.deferred() if defer else nullcontext():
+            yield
     except BaseException as stop:
         if interrupts.received() or isinstance(stop, KeyboardInterrupt):
             interrupts.clear()
@@ -288,8 +292,8 @@ def evaluate_splits(model, job: Job) -> dict:
     ("val" left out when the job has none, "train" when `job.config.evaluate_train` is off)."""
     train = (job.train_eval or job.train) if job.config.evaluate_train else None
     return {
-        name: {k: float(v) for k, v in model.evaluate(**split.fit_kwargs(job.config.eval_batch),
-                                                      verbose=0, return_dict=True).items()}
+        name: {k: float(v) for k, v in model.evaluate(**split.fit_kwargs(job.config.eval_batch), verbose=0,
+                                                      callbacks=[interrupts.callback()], return_dict=True).items()}
         for name, split in (("train", train), ("val", job.val), ("test", job.test))
         if split is not None
     }
@@ -375,9 +379,10 @@ def run(job: Job) -> Result:
     set_threads(opts.threads)
     strategy = distribute.strategy(opts)  # a missing --devices entry stops here, before any folder
     set_seed(opts.seed)
-    with distribute.scope(strategy):  # variables (model, optimizer, metrics) mirrored on every replica
+    with interrupts.deferred(), distribute.scope(strategy):  # variables mirrored on every replica
         model = job.build_model()  # before the run folder: a model that cannot be built leaves none behind
         model.compile(**job.compile_kwargs(), jit_compile=opts.jit_compile)
+    interrupts.check()  # Ctrl-C while the model was built: no run folder
     run_dir = reopened or create_run(job)
     with interruptible(run_dir.path, job.experiment), \
             tracking.tracked(track, run_dir.path, experiment=job.experiment, model=job.model,
@@ -412,13 +417,16 @@ def run(job: Job) -> Result:
             }
             if job.evaluate is not None:
                 metrics.update(job.evaluate(model, run_dir))
+                interrupts.check()
             metrics.update(job.extra_metrics)
             from keras_models.disk_guard import check_room, needed_bytes  # imports Keras
 
             check_room(run_dir.path, needed_bytes(model), job.experiment)  # model.keras and saved_model/ fit
             sample = job.test.first_inputs()
+            keras_diff = export.save_and_verify(model, run_dir.model_path, sample)
+            interrupts.check()
             metrics["export"] = {
-                "keras_max_abs_diff": export.save_and_verify(model, run_dir.model_path, sample),
+                "keras_max_abs_diff": keras_diff,
                 "saved_model_max_abs_diff": export.export_and_verify(model, run_dir.saved_model_path, sample),
             }
             metrics["wall_seconds_this_session"] = round(time.perf_counter() - started, 2)

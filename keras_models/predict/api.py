@@ -42,7 +42,10 @@ def predict(config: Config) -> Prediction:
     if config.scale != "run" and family is not nab:
         raise UserError(f"--scale {config.scale} applies to NAB runs only; {config.run_dir} is a run of "
                         f"{run.experiment!r}")
-    return family.predict(run, config)
+    with interrupts.deferred():  # the first Ctrl-C stops between batches, not inside TensorFlow
+        prediction = family.predict(run, config)
+    interrupts.check()
+    return prediction
 
 
 def write(prediction: Prediction, config: Config) -> list[Path]:

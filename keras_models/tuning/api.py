@@ -107,7 +107,9 @@ def run(config: Config, *, resume: Path | None = None) -> runner.Result | None:
             distributed.launch(command, run_dir.path, config.workers, config.timeout)
         return None
     track = tracking.resolve(experiment.track) if not distributed.is_child() else None
-    with runner.interruptible(run_dir.path, EXPERIMENT), \
+    # a distributed chief serves the oracle (a Python loop, no batches): Ctrl-C raises at once there
+    chief_of_workers = distributed.is_child() and distributed.is_chief()
+    with runner.interruptible(run_dir.path, EXPERIMENT, defer=not chief_of_workers), \
             tracking.tracked(track, run_dir.path, experiment=EXPERIMENT, model=config.model, config=config.to_dict(),
                              seed=experiment.seed, runs_dir=run_dir.path.parent.parent):
         return _search_and_finish(config, loaded, space, objective, run_dir, whole)

@@ -16,7 +16,7 @@ import keras
 import keras_tuner
 import numpy as np
 
-from keras_models import runner, tracking
+from keras_models import interrupts, runner, tracking
 from keras_models.optimizers import OptimizerConfig, schedule_callbacks
 from keras_models.tuning.search_space import split_values
 
@@ -132,7 +132,7 @@ class TunableModel(keras_tuner.HyperModel):
         job = self.job(values)
         job = dataclasses.replace(job, config=job.config.replace(epochs=epochs))
         model.compile(**job.compile_kwargs(), jit_compile=job.config.jit_compile)
-        own = [ClassifierScores(job.val)] if job.classifier else []
+        own = [interrupts.callback()] + ([ClassifierScores(job.val)] if job.classifier else [])
         own += schedule_callbacks(job.optimizer, monitor="val_loss")
         if job.config.patience > 0:
             name, direction = self.objective
