@@ -161,8 +161,8 @@ def test_ctrl_c_at_every_moment_of_training_and_predict_exits_130_with_one_line(
 
     csv = write_series(tmp_path / "long.csv", n=3000, spikes=(2500,))
     results = []
-    # SIGINT while the first step is traced once killed the process (a segmentation fault,
-    # about 1 in 20 at 0.2 s): that moment is tried at several points of the trace
+    # SIGINT while the first step was traced killed the process (a segmentation fault,
+    # 3 in 77 tries at 0.2 s): that moment is tried at several points of the trace
     moments = {"start-up": lambda run, i: _after(0.4), "importing": lambda run, i: _after(2.5),
                "first traced step": lambda run, i: _exists(run / "config.json", delay=TRACE_DELAYS[i]),
                "mid-epoch": lambda run, i: _exists(run / "history.csv", delay=0.3, rows=1)}
