@@ -46,7 +46,6 @@ def audit(names: list[str] | None = None) -> list[AuditRow]:
         spec = registry.get(name)
         with interrupts.deferred():  # Ctrl-C stops between models, not inside TensorFlow's graph building
             trainable, non_trainable = count_params(spec.build())
-        interrupts.check()
         note = spec.note
         if spec.documented_params is None:
             note = note or "no documented count"

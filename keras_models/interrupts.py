@@ -65,7 +65,8 @@ def _notice(text: str) -> None:
 def deferred():
     """Inside the block the first Ctrl-C only leaves its mark: the work stops at the next
     `check` (a batch's end, a stage's end), never inside TensorFlow's C++; a second
-    Ctrl-C raises `KeyboardInterrupt` at once. Any thread may enter it; only the main
+    Ctrl-C raises `KeyboardInterrupt` at once. Leaving the block checks, so a deferred
+    Ctrl-C stops the work there at the latest. Any thread may enter it; only the main
     thread's handler reads it."""
     global _deferring
     _deferring += 1
@@ -73,6 +74,7 @@ def deferred():
         yield
     finally:
         _deferring -= 1
+    check()
 
 
 #: the line of a command stopped before it did anything (`keras_models.cli.main` prints it too)

@@ -379,10 +379,10 @@ def run(job: Job) -> Result:
     set_threads(opts.threads)
     strategy = distribute.strategy(opts)  # a missing --devices entry stops here, before any folder
     set_seed(opts.seed)
-    with interrupts.deferred(), distribute.scope(strategy):  # variables mirrored on every replica
+    # variables mirrored on every replica; Ctrl-C while the model is built stops after it: no run folder
+    with interrupts.deferred(), distribute.scope(strategy):
         model = job.build_model()  # before the run folder: a model that cannot be built leaves none behind
         model.compile(**job.compile_kwargs(), jit_compile=opts.jit_compile)
-    interrupts.check()  # Ctrl-C while the model was built: no run folder
     run_dir = reopened or create_run(job)
     with interruptible(run_dir.path, job.experiment), \
             tracking.tracked(track, run_dir.path, experiment=job.experiment, model=job.model,

@@ -43,9 +43,7 @@ def predict(config: Config) -> Prediction:
         raise UserError(f"--scale {config.scale} applies to NAB runs only; {config.run_dir} is a run of "
                         f"{run.experiment!r}")
     with interrupts.deferred():  # the first Ctrl-C stops between batches, not inside TensorFlow
-        prediction = family.predict(run, config)
-    interrupts.check()
-    return prediction
+        return family.predict(run, config)
 
 
 def write(prediction: Prediction, config: Config) -> list[Path]:
