@@ -61,9 +61,9 @@ PROBE_SECONDS = 2.0
 WARMUP_STEPS = 2
 #: part of every cache key: raise it when a change to the models or the input pipeline
 #: changes their speed or the probe's rule (2: the fused BatchNorm and tf.data without its
-#: autotuner; 3: the recipe's levers timed first and kept within `MARGIN`), so that choices
-#: made by the old code are probed again
-CACHE_REVISION = 3
+#: autotuner; 3: the recipe's levers timed first and kept within `MARGIN`; 4: the GRUs'
+#: `LeanGRU`), so that choices made by the old code are probed again
+CACHE_REVISION = 4
 #: how much faster another lever set must be to replace the recipe's (or the one chosen so
 #: far): two probes of one idle machine differ by a few percent (batch 32 against 64 of
 #: cnn2d_resnet on an AMD EPYC: 835 and 842 samples/s), a busy one by more

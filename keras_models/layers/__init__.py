@@ -8,6 +8,7 @@ them all, which `keras.saving.load_model` needs to read a saved model that uses 
 
 from keras_models.layers.fused_batch_norm import FusedBatchNormalization
 from keras_models.layers.fused_layer_norm import FusedLayerNormalization
+from keras_models.layers.lean_gru import LeanGRU
 from keras_models.layers.locality_attention import LocalitySelfAttention
 from keras_models.layers.patches import PatchEncoder, Patches
 from keras_models.layers.positional_encoding import PositionalEncoding
@@ -15,5 +16,5 @@ from keras_models.layers.resnet_block import ResNetBlock1D, ResNetBlock2D
 from keras_models.layers.text_embedding import TokenAndPositionEmbedding
 from keras_models.layers.transformer_block import TransformerBlock
 
-__all__ = ["FusedBatchNormalization", "FusedLayerNormalization", "LocalitySelfAttention", "PatchEncoder", "Patches",
+__all__ = ["FusedBatchNormalization", "FusedLayerNormalization", "LeanGRU", "LocalitySelfAttention", "PatchEncoder", "Patches",
            "PositionalEncoding", "ResNetBlock1D", "ResNetBlock2D", "TokenAndPositionEmbedding", "TransformerBlock"]

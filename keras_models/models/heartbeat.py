@@ -23,9 +23,12 @@ Layers follow PyTorch's defaults wherever they change outputs: BatchNorm
 ``epsilon=1e-5, momentum=0.9`` (PyTorch's 0.1), LayerNorm ``epsilon=1e-5``, GRU
 ``reset_after=True``, and PyTorch-style padding for strided convolutions.
 
-Recurrent models: on a GPU, Keras runs GRUs with cuDNN kernels by default, and a
-SavedModel exported from such a model holds cuDNN-only ops that a CPU server
-cannot run (keras-team/keras#18504). `keras_models.export` exports `without_cudnn(model)`
+Recurrent models: the GRU layers are `keras_models.layers.LeanGRU`, Keras' GRU (same
+arguments, weights and outputs) with a leaner loop where cuDNN is not used: the input
+projection of all steps at once, and the gradient through time written out instead of
+TensorFlow's differentiated loop (docs/benchmarks.md, "LeanGRU"). On a GPU, Keras runs
+GRUs with cuDNN kernels by default, and a SavedModel exported from such a model holds
+cuDNN-only ops that a CPU server cannot run (keras-team/keras#18504). `keras_models.export` exports `without_cudnn(model)`
 (building with ``use_cudnn=False`` is not enough once the model is saved and
 reloaded: Keras does not save that setting).
 """
@@ -185,11 +188,12 @@ def transformer2d_resnet(input_shape: tuple = (16, 12, 1), num_classes: int = 5,
 
 def _stacked_gru(x, hidden: int, num_layers: int, dropout: float, use_cudnn):
     """PyTorch's ``nn.GRU(num_layers=n, dropout=p, batch_first=True)``: n GRU layers
-    returning sequences, with Dropout(p) on the outputs of all but the last.
+    (`LeanGRU`) returning sequences, with Dropout(p) on the outputs of all but the last.
     Layers ``gru_1 .. gru_n``; ``(batch, steps, features)`` -> ``(batch, steps, hidden)``.
     """
     for i in range(1, num_layers + 1):
-        x = layers.GRU(hidden, return_sequences=True, reset_after=True, use_cudnn=use_cudnn, name=f"gru_{i}")(x)
+        x = custom_layers.LeanGRU(hidden, return_sequences=True, reset_after=True, use_cudnn=use_cudnn,
+                                  name=f"gru_{i}")(x)
         if i < num_layers:
             x = layers.Dropout(dropout, name=f"gru_dropout_{i}")(x)
     return x
