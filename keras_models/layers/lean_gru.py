@@ -165,7 +165,8 @@ def gru_sequence(inputs, initial_state, kernel, recurrent_kernel, bias):
 @keras.saving.register_keras_serializable(package="keras_models")
 class LeanGRU(keras.layers.GRU):
     """`keras.layers.GRU` (same arguments, weights and config) computed by
-    `gru_sequence` where it applies (see the module's docstring).
+    `gru_sequence` in training, where it applies; Keras' own loop otherwise (see the
+    module's docstring).
 
     Input shape: ``(batch, steps, features)``; output shape: ``(batch, steps, units)``
     with ``return_sequences=True``, else ``(batch, units)``.
