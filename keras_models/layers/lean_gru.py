@@ -55,19 +55,16 @@ def _matmul_steps(x, w, bias):
     return tf.reshape(y, tf.concat([shape[:-1], tf.shape(w)[-1:]], 0))
 
 
-def _gates(xp, h_prev, recurrent_kernel, recurrent_bias):
-    """Every step's gates at once, from the inputs of each step.
-
-    Args:
-        xp: ``(steps, batch, 3 * units)``, the input projections with their bias.
-        h_prev: ``(steps, batch, units)``, the state each step starts from.
+def _gates(xp, hp):
+    """The gates from the input and recurrent projections (with their biases), for one
+    step ``(batch, 3 * units)`` or all at once ``(steps, batch, 3 * units)``.
 
     Returns:
-        z, r, c, hc: ``(steps, batch, units)`` each; hc is ``h U_c + u_c``.
+        z, r, c, hc: each with the shape of the inputs' last axis divided by 3; hc is
+        ``h U_c + u_c``.
     """
     import tensorflow as tf
 
-    hp = _matmul_steps(h_prev, recurrent_kernel, recurrent_bias)
     xz, xr, xc = tf.split(xp, 3, axis=-1)
     hz, hr, hc = tf.split(hp, 3, axis=-1)
     z, r = tf.sigmoid(xz + hz), tf.sigmoid(xr + hr)
@@ -82,10 +79,7 @@ def _forward(xp, h0, recurrent_kernel, recurrent_bias):
     steps = tf.shape(xp)[0]
 
     def step(t, h, states):
-        xz, xr, xc = tf.split(xp[t], 3, axis=-1)
-        hz, hr, hc = tf.split(tf.nn.bias_add(tf.matmul(h, recurrent_kernel), recurrent_bias), 3, axis=-1)
-        z = tf.sigmoid(xz + hz)
-        c = tf.tanh(xc + tf.sigmoid(xr + hr) * hc)
+        z, _, c, _ = _gates(xp[t], tf.nn.bias_add(tf.matmul(h, recurrent_kernel), recurrent_bias))
         h = z * h + (1 - z) * c
         return t + 1, h, states.write(t, h)
 
@@ -102,7 +96,7 @@ def _backward(xp, h0, recurrent_kernel, recurrent_bias, hs, dhs):
 
     steps = tf.shape(xp)[0]
     h_prev = tf.concat([h0[None], hs[:-1]], axis=0)
-    z, r, c, hc = _gates(xp, h_prev, recurrent_kernel, recurrent_bias)
+    z, r, c, hc = _gates(xp, _matmul_steps(h_prev, recurrent_kernel, recurrent_bias))
     # dL/d(pre-activations) = dL/dh' * these factors, per gate
     dz = (h_prev - c) * z * (1 - z)
     dc = (1 - z) * (1 - c * c)
@@ -182,9 +176,9 @@ class LeanGRU(keras.layers.GRU):
                 and not (self.use_cudnn in ("auto", True) and _gpu_available()))
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
-        state = initial_state[0] if isinstance(initial_state, (list, tuple)) else initial_state
         if not training or not self._lean(mask[0] if isinstance(mask, (list, tuple)) else mask):
             return super().inner_loop(sequences, initial_state, mask, training=training)
+        state = initial_state[0] if isinstance(initial_state, (list, tuple)) else initial_state
         cast = [keras.ops.cast(w, sequences.dtype) for w in (self.cell.kernel, self.cell.recurrent_kernel,
                                                               self.cell.bias)]
         outputs = gru_sequence(sequences, keras.ops.cast(state, sequences.dtype), *cast)
