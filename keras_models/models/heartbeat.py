@@ -24,13 +24,13 @@ Layers follow PyTorch's defaults wherever they change outputs: BatchNorm
 ``reset_after=True``, and PyTorch-style padding for strided convolutions.
 
 Recurrent models: the GRU layers are `keras_models.layers.LeanGRU`, Keras' GRU (same
-arguments, weights and outputs) with a leaner loop where cuDNN is not used: the input
-projection of all steps at once, and the gradient through time written out instead of
-TensorFlow's differentiated loop (docs/benchmarks.md, "LeanGRU"). On a GPU, Keras runs
-GRUs with cuDNN kernels by default, and a SavedModel exported from such a model holds
-cuDNN-only ops that a CPU server cannot run (keras-team/keras#18504). `keras_models.export` exports `without_cudnn(model)`
-(building with ``use_cudnn=False`` is not enough once the model is saved and
-reloaded: Keras does not save that setting).
+arguments, weights and outputs) with a leaner loop in training where cuDNN is not used:
+the input projection of all steps at once, and the gradient through time written out
+instead of TensorFlow's differentiated loop (docs/benchmarks.md, "LeanGRU"). On a GPU,
+Keras runs GRUs with cuDNN kernels by default, and a SavedModel exported from such a
+model holds cuDNN-only ops that a CPU server cannot run (keras-team/keras#18504).
+`keras_models.export` exports `without_cudnn(model)` (building with ``use_cudnn=False``
+is not enough once the model is saved and reloaded: Keras does not save that setting).
 """
 
 from __future__ import annotations
